@@ -1,0 +1,25 @@
+"""Creating user accounts (shared by the API and the command line)."""
+
+from sqlmodel import Session, select
+
+from services.catalog.errors import AppError, Conflict, NotFound
+from services.catalog.models import Organisation, User
+from services.catalog.schemas import UserCreate
+from services.catalog.security import hash_password
+from services.catalog.vocab import Role
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    """Create a user (not committed); non-admins must belong to an existing organisation."""
+    if session.exec(select(User).where(User.login == data.login)).first() is not None:
+        raise Conflict(f"登录名 {data.login} 已被使用", f"Login {data.login} is taken")
+    if data.organisation_id is not None and session.get(Organisation, data.organisation_id) is None:
+        raise NotFound(f"单位 {data.organisation_id} 不存在", f"Organisation {data.organisation_id} does not exist")
+    if data.role != Role.admin and data.organisation_id is None:
+        raise AppError("除管理员外，用户必须属于一个单位", "Every user except admins belongs to an organisation",
+                       status_code=422, code="validation_error")
+    user = User(login=data.login, password_hash=hash_password(data.password), role=data.role,
+                organisation_id=data.organisation_id, display_name=data.display_name, email=data.email)
+    session.add(user)
+    session.flush()
+    return user

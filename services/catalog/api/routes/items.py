@@ -1,0 +1,121 @@
+"""CRUD and search routes for research outputs and technology needs (one factory, two routers)."""
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from services.catalog.deps import CurrentUser, OptionalUser, SessionDep
+from services.catalog.errors import AppError, Conflict
+from services.catalog.items import (
+    NEEDS,
+    OUTPUTS,
+    SORTABLE,
+    KindSpec,
+    ListQuery,
+    apply_update,
+    create_item,
+    delete_item,
+    get_visible,
+    list_items,
+)
+from services.catalog.present import present_needs, present_outputs
+from services.catalog.schemas import (
+    NeedCreate,
+    NeedPublic,
+    NeedsPublic,
+    NeedUpdate,
+    OutputCreate,
+    OutputPublic,
+    OutputsPublic,
+    OutputUpdate,
+)
+from shared.vocab import Cluster, CooperationMode, Maturity
+
+
+def list_query(
+    q: Annotated[str | None, Query(max_length=200, description="keywords, Chinese or English")] = None,
+    field: str | None = None,
+    cluster: Cluster | None = None,
+    region: str | None = None,
+    maturity: Maturity | None = None,
+    cooperation_mode: CooperationMode | None = None,
+    status: str | None = None,
+    organisation_id: int | None = None,
+    updated_since: datetime | None = None,
+    sort: Annotated[str, Query(description="updated_at, created_at, title, id or relevance; prefix - for descending")] = "-updated_at",
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> ListQuery:
+    """Parse the list filters shared by outputs and needs."""
+    if sort.lstrip("-+") not in SORTABLE:
+        raise AppError(f"不能按 {sort} 排序，可选：{', '.join(sorted(SORTABLE))}",
+                       f"Cannot sort by {sort}; choose one of {', '.join(sorted(SORTABLE))}", status_code=422,
+                       code="validation_error")
+    return ListQuery(q=q, field=field, cluster=cluster, region=region, maturity=maturity,
+                     cooperation_mode=cooperation_mode, status=status, organisation_id=organisation_id,
+                     updated_since=updated_since, sort=sort, page=page, page_size=page_size)
+
+
+ListQueryDep = Annotated[ListQuery, Depends(list_query)]
+
+
+def _commit(session: SessionDep, spec: KindSpec) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"本单位已有相同外部编号 external_id 的{spec.zh}",
+                       f"Your organisation already has a {spec.en} with this external_id") from exc
+
+
+def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: type[BaseModel],
+                public_model: type[BaseModel], page_model: type[BaseModel],
+                present: Callable[..., list[Any]]) -> APIRouter:
+    """Build the routes of one kind of item."""
+    router = APIRouter(prefix=f"/{spec.kind}s", tags=[f"{spec.kind}s"])
+
+    @router.get("", response_model=page_model, summary=f"List {spec.en}s")
+    def list_(user: OptionalUser, session: SessionDep, query: ListQueryDep) -> Any:
+        """List the items the caller may see, filtered, searched, sorted and paged, with the total count."""
+        items, total = list_items(session, spec, user, query)
+        return page_model(data=present(session, items), count=total)
+
+    @router.post("", response_model=public_model, status_code=201, summary=f"Create a {spec.en}")
+    def create(body: create_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
+        """Create an item owned by the caller's organisation."""
+        item = create_item(session, spec, user=user, data=body)
+        _commit(session, spec)
+        return present(session, [item])[0]
+
+    @router.get("/{item_id}", response_model=public_model, summary=f"Read a {spec.en}")
+    def read(item_id: int, user: OptionalUser, session: SessionDep) -> Any:
+        """One item, if the caller may see it."""
+        return present(session, [get_visible(session, spec, item_id, user)])[0]
+
+    @router.patch("/{item_id}", response_model=public_model, summary=f"Update a {spec.en}")
+    def update(item_id: int, body: update_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
+        """Change an item; `version` must be the one you read (else 409)."""
+        item = get_visible(session, spec, item_id, user)
+        values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        version = values.pop("version")
+        apply_update(session, item, user=user, values=values, expected_version=version)
+        _commit(session, spec)
+        return present(session, [item])[0]
+
+    @router.delete("/{item_id}", status_code=204, summary=f"Delete a {spec.en}")
+    def remove(item_id: int, user: CurrentUser, session: SessionDep) -> Response:
+        """Delete an item."""
+        item = get_visible(session, spec, item_id, user)
+        delete_item(session, item, user=user)
+        session.commit()
+        return Response(status_code=204)
+
+    return router
+
+
+outputs_router = make_router(OUTPUTS, OutputCreate, OutputUpdate, OutputPublic, OutputsPublic, present_outputs)
+needs_router = make_router(NEEDS, NeedCreate, NeedUpdate, NeedPublic, NeedsPublic, present_needs)

@@ -1,0 +1,41 @@
+"""The change log: every write to an output or need appends one gap-free, commit-ordered row."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from services.catalog.models import ChangeLog, utcnow
+from shared.schemas import CatalogItem, ChangeEvent, ChangesPage
+from shared.vocab import ChangeOp, ItemKind
+
+_CHANGE_LOCK_KEY = 7_331_001
+
+
+def append_change(session: Session, *, op: ChangeOp, kind: ItemKind, item_id: int,
+                  item: CatalogItem | None) -> ChangeLog:
+    """Append a change in the caller's transaction; call it after the item's own write is flushed."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until commit: writers take numbers one at a time, in commit order, so a reader
+        # paging with after=SEQ can never see seq N+1 before N is committed.
+        session.exec(sa.select(func.pg_advisory_xact_lock(_CHANGE_LOCK_KEY)))  # type: ignore[call-overload]
+    # On SQLite the item write already holds the database's single write lock (BEGIN IMMEDIATE).
+    last = session.exec(select(func.max(ChangeLog.seq))).one()
+    payload: dict[str, Any] | None = item.model_dump(mode="json") if item is not None else None
+    row = ChangeLog(seq=(last or 0) + 1, op=op, kind=kind, item_id=item_id, at=utcnow(), item=payload)
+    session.add(row)
+    return row
+
+
+def read_changes(session: Session, *, after: int, limit: int) -> ChangesPage:
+    """Changes with seq > after, oldest first, and the newest seq in the log."""
+    rows = session.exec(
+        select(ChangeLog).where(ChangeLog.seq > after).order_by(col(ChangeLog.seq)).limit(limit)
+    ).all()
+    last = session.exec(select(func.max(ChangeLog.seq))).one() or 0
+    events = [
+        ChangeEvent(seq=r.seq, op=ChangeOp(r.op), kind=ItemKind(r.kind), item_id=r.item_id, at=r.at,
+                    item=CatalogItem.model_validate(r.item) if r.item else None)
+        for r in rows
+    ]
+    return ChangesPage(changes=events, last_seq=last)

@@ -1,0 +1,46 @@
+"""Catalog settings, read from the environment (prefix DUIJIE_) or a .env file."""
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-secret-change-me-before-production-use"
+DEV_SERVICE_TOKEN = "dev-service-token"
+
+
+class CatalogSettings(BaseSettings):
+    """Where the catalog keeps its data and how it talks to the matcher."""
+
+    model_config = SettingsConfigDict(env_prefix="DUIJIE_", env_file=".env", extra="ignore")
+
+    environment: str = "development"
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    secret_key: str = DEV_SECRET
+    service_token: str = DEV_SERVICE_TOKEN
+    access_token_minutes: int = 12 * 60
+    matcher_url: str = "http://127.0.0.1:8001"
+    max_upload_mb: float = 20.0
+    import_job_threshold: int = 2000
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> "CatalogSettings":
+        if self.environment == "production" and DEV_SECRET in (self.secret_key, self.service_token):
+            raise ValueError("set DUIJIE_SECRET_KEY and DUIJIE_SERVICE_TOKEN before running in production")
+        return self
+
+    @cached_property
+    def db_url(self) -> str:
+        """The database URL in force: the configured one, or SQLite inside the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'catalog.sqlite3').resolve()}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Upload size limit in bytes."""
+        return int(self.max_upload_mb * 1024 * 1024)

@@ -1,0 +1,96 @@
+"""FastAPI dependencies: settings, database session, the caller, and role checks."""
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session, select
+
+from services.catalog.config import CatalogSettings
+from services.catalog.errors import Forbidden, Unauthorized
+from services.catalog.models import ApiToken, User
+from services.catalog.security import API_TOKEN_PREFIX, decode_access_token, hash_api_token
+from services.catalog.vocab import Role
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+SESSION_COOKIE = "duijie_session"
+
+
+def get_settings(request: Request) -> CatalogSettings:
+    """The settings the app was built with."""
+    settings: CatalogSettings = request.app.state.settings
+    return settings
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One database session per request."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+SettingsDep = Annotated[CatalogSettings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_db)]
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+def _user_from_token(token: str, session: Session, settings: CatalogSettings) -> User | None:
+    if token.startswith(API_TOKEN_PREFIX):
+        row = session.exec(
+            select(ApiToken).where(ApiToken.token_hash == hash_api_token(token), ApiToken.revoked == False)  # noqa: E712
+        ).first()
+        user = session.get(User, row.user_id) if row else None
+    else:
+        user_id = decode_access_token(token, secret=settings.secret_key)
+        user = session.get(User, user_id) if user_id is not None else None
+    return user if user is not None and user.is_active else None
+
+
+def get_optional_user(request: Request, session: SessionDep, settings: SettingsDep, token: TokenDep) -> User | None:
+    """The signed-in user (bearer token, API token or portal cookie), or None for anonymous callers."""
+    token = token or request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    user = _user_from_token(token, session, settings)
+    if user is None and request.headers.get("authorization"):
+        raise Unauthorized("登录凭证无效或已过期，请重新登录", "Invalid or expired credentials; please sign in again")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    """The signed-in user; anonymous callers get 401."""
+    if user is None:
+        raise Unauthorized("请先登录", "Sign in first")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency that admits only users with one of `roles`."""
+
+    def _check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden("您的角色无权执行此操作", "Your role may not do this")
+        return user
+
+    return _check
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+
+
+def require_service(settings: SettingsDep, token: TokenDep) -> None:
+    """Admit only internal services presenting the service token."""
+    if token is None:
+        raise Unauthorized("需要服务令牌", "A service token is required")
+    if not hmac.compare_digest(token.encode(), settings.service_token.encode()):
+        raise Forbidden("服务令牌无效", "Invalid service token")
+
+
+ServiceAuth = Depends(require_service)

@@ -1,0 +1,88 @@
+"""One error type for the catalog and the handlers that render it in the user's language."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.catalog.i18n import translate_error, wants_chinese
+
+
+class AppError(Exception):
+    """An error a person can act on, with its message in Chinese and English."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, zh: str, en: str, *, status_code: int | None = None, code: str | None = None,
+                 detail: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+        self.detail = detail or []
+        if status_code is not None:
+            self.status_code = status_code
+        if code is not None:
+            self.code = code
+
+
+class NotFound(AppError):
+    """The thing does not exist or the caller may not see it."""
+
+    status_code, code = 404, "not_found"
+
+
+class Unauthorized(AppError):
+    """The caller is not signed in or the credentials are wrong."""
+
+    status_code, code = 401, "unauthorized"
+
+
+class Forbidden(AppError):
+    """The caller is signed in but may not do this."""
+
+    status_code, code = 403, "forbidden"
+
+
+class Conflict(AppError):
+    """The request collides with the current state (stale version, duplicate key)."""
+
+    status_code, code = 409, "conflict"
+
+
+def _body(code: str, message: str, detail: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "detail": detail or []}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render AppError, validation errors and HTTP errors as {error, message, detail}."""
+
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        zh = wants_chinese(request)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(_body(exc.code, exc.zh if zh else exc.en, exc.detail), exc.status_code, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        zh = wants_chinese(request)
+        detail = [
+            {"column": _field_path(tuple(e.get("loc", ()))), "message": translate_error(e, zh)}
+            for e in exc.errors()
+        ]
+        head = "; ".join(f"{d['column']}: {d['message']}" for d in detail[:5])
+        message = f"请求内容有误：{head}" if zh else f"Invalid request: {head}"
+        return JSONResponse(_body("validation_error", message, detail), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        zh = wants_chinese(request)
+        default_zh = {404: "找不到该页面或资源", 405: "不支持该请求方法", 401: "请先登录"}
+        message = default_zh.get(exc.status_code, str(exc.detail)) if zh else str(exc.detail)
+        return JSONResponse(_body("http_error", message), exc.status_code, getattr(exc, "headers", None))

@@ -1,0 +1,39 @@
+"""Builds the catalog app: settings, database, routes."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.catalog.api.main import api_router
+from services.catalog.config import CatalogSettings
+from services.catalog.db import make_engine, migrate
+from services.catalog.errors import install_error_handlers
+
+
+def create_app(settings: CatalogSettings | None = None) -> FastAPI:
+    """The catalog service as an ASGI app (a uvicorn factory)."""
+    settings = settings or CatalogSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.db_url)
+        migrate(engine)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(title="产学研对接平台 · Catalog", version="0.1.0", lifespan=lifespan,
+                  description="Research outputs, technology needs, accounts and the change feed.")
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness: the service answers."""
+        return {"status": "ok", "service": "catalog"}
+
+    return app

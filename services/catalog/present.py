@@ -1,0 +1,40 @@
+"""Turning stored items into what callers see."""
+
+from sqlmodel import Session, col, select
+
+from services.catalog.models import Organisation, ResearchOutput, TechNeed
+from services.catalog.schemas import NeedPublic, OutputPublic
+
+
+def _org_names(session: Session, org_ids: set[int]) -> dict[int, Organisation]:
+    if not org_ids:
+        return {}
+    rows = session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids))).all()
+    return {o.id or 0: o for o in rows}
+
+
+def price_label(output: ResearchOutput) -> str:
+    """'面议' for a negotiable price, else the amount in 元."""
+    return "面议" if output.price_yuan is None else f"{output.price_yuan:,.2f} 元"
+
+
+def present_outputs(session: Session, outputs: list[ResearchOutput]) -> list[OutputPublic]:
+    """Outputs with their owner's name and region."""
+    orgs = _org_names(session, {o.organisation_id for o in outputs})
+    result = []
+    for o in outputs:
+        org = orgs.get(o.organisation_id)
+        result.append(OutputPublic.model_validate(
+            {**o.model_dump(), "organisation_name": org.name if org else None,
+             "region": org.region if org else None, "price_label": price_label(o)}
+        ))
+    return result
+
+
+def present_needs(session: Session, needs: list[TechNeed]) -> list[NeedPublic]:
+    """Needs with their owner's name."""
+    orgs = _org_names(session, {n.organisation_id for n in needs})
+    return [
+        NeedPublic.model_validate({**n.model_dump(), "organisation_name": getattr(orgs.get(n.organisation_id), "name", None)})
+        for n in needs
+    ]

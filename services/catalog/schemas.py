@@ -1,0 +1,281 @@
+"""Request and response bodies of the catalog API (never the tables themselves)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from stdnum.cn import uscc
+
+from services.catalog.vocab import OrgKind, Role
+from shared.vocab import (
+    Cluster,
+    Confidentiality,
+    CooperationMode,
+    IndustrySection,
+    IpForm,
+    Maturity,
+    NeedStatus,
+    OutputStatus,
+)
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Title = Annotated[str, Field(min_length=2, max_length=300)]
+Keywords = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=30)]
+_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"
+
+
+class ApiTokenCreated(BaseModel):
+    """A new API token; the secret is shown only this once."""
+
+    id: int
+    name: str
+    token: str
+
+
+class OrganisationCreate(BaseModel):
+    """A new organisation."""
+
+    model_config = _STRICT
+    name: Annotated[str, Field(min_length=2, max_length=200)]
+    kind: OrgKind
+    region: Annotated[str | None, Field(max_length=50)] = None
+    credit_code: str | None = None
+
+    @field_validator("credit_code")
+    @classmethod
+    def _valid_uscc(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not uscc.is_valid(value):
+            raise ValueError("统一社会信用代码无效 (invalid unified social credit code)")
+        return uscc.compact(value)
+
+
+class OrganisationUpdate(BaseModel):
+    """Fields of an organisation to change."""
+
+    model_config = _STRICT
+    name: Annotated[str | None, Field(min_length=2, max_length=200)] = None
+    region: Annotated[str | None, Field(max_length=50)] = None
+
+
+class OrganisationPublic(BaseModel):
+    """An organisation as shown to callers."""
+
+    id: int
+    name: str
+    kind: str
+    region: str | None
+    credit_code: str | None
+
+
+class UserCreate(BaseModel):
+    """A new user account (admins only)."""
+
+    model_config = _STRICT
+    login: Annotated[str, Field(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")]
+    password: Annotated[str, Field(min_length=8, max_length=200)]
+    role: Role
+    organisation_id: int | None = None
+    display_name: str | None = None
+    email: str | None = None
+
+
+class UserUpdate(BaseModel):
+    """Fields of a user to change."""
+
+    model_config = _STRICT
+    password: Annotated[str | None, Field(min_length=8, max_length=200)] = None
+    role: Role | None = None
+    organisation_id: int | None = None
+    display_name: str | None = None
+    email: str | None = None
+    is_active: bool | None = None
+
+
+class UserPublic(BaseModel):
+    """A user without secrets."""
+
+    id: int
+    login: str
+    role: str
+    organisation_id: int | None
+    display_name: str | None
+    email: str | None
+    is_active: bool
+
+
+class _OutputFields(BaseModel):
+    model_config = _STRICT
+    summary: Annotated[str, Field(max_length=20000)] = ""
+    keywords: Keywords = []
+    field: Annotated[str | None, Field(max_length=100)] = None
+    industry_section: IndustrySection | None = None
+    cluster: Cluster | None = None
+    maturity: Maturity | None = None
+    ip_form: IpForm | None = None
+    patent_numbers: list[Annotated[str, Field(max_length=40)]] = []
+    cooperation_modes: list[CooperationMode] = []
+    price_yuan: Money | None = Field(None, description="asking price in 元; null means 面议 (negotiable)")
+    contact: Annotated[str | None, Field(max_length=200)] = None
+    status: OutputStatus = OutputStatus.published
+    external_id: Annotated[str | None, Field(max_length=100)] = None
+
+
+class OutputCreate(_OutputFields):
+    """A new research output."""
+
+    title: Title
+    organisation_id: int | None = Field(None, description="defaults to the caller's organisation")
+
+
+class OutputUpdate(BaseModel):
+    """Fields of an output to change; `version` must match the stored one."""
+
+    model_config = _STRICT
+    version: int
+    title: Title | None = None
+    summary: Annotated[str | None, Field(max_length=20000)] = None
+    keywords: Keywords | None = None
+    field: Annotated[str | None, Field(max_length=100)] = None
+    industry_section: IndustrySection | None = None
+    cluster: Cluster | None = None
+    maturity: Maturity | None = None
+    ip_form: IpForm | None = None
+    patent_numbers: list[str] | None = None
+    cooperation_modes: list[CooperationMode] | None = None
+    price_yuan: Money | None = None
+    contact: Annotated[str | None, Field(max_length=200)] = None
+    status: OutputStatus | None = None
+    external_id: Annotated[str | None, Field(max_length=100)] = None
+
+
+class OutputPublic(BaseModel):
+    """A research output as shown to callers."""
+
+    id: int
+    organisation_id: int
+    organisation_name: str | None = None
+    region: str | None = None
+    title: str
+    summary: str
+    keywords: list[str]
+    language: str
+    field: str | None
+    industry_section: str | None
+    cluster: str | None
+    maturity: str | None
+    ip_form: str | None
+    patent_numbers: list[str]
+    cooperation_modes: list[str]
+    price_yuan: Decimal | None
+    price_label: str
+    contact: str | None
+    status: str
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OutputsPublic(BaseModel):
+    """A page of outputs and the total number matching the filters."""
+
+    data: list[OutputPublic]
+    count: int
+
+
+class _NeedFields(BaseModel):
+    model_config = _STRICT
+    description: Annotated[str, Field(max_length=20000)] = ""
+    keywords: Keywords = []
+    field: Annotated[str | None, Field(max_length=100)] = None
+    industry_section: IndustrySection | None = None
+    cluster: Cluster | None = None
+    region: Annotated[str | None, Field(max_length=50)] = None
+    budget_min_yuan: Money | None = None
+    budget_max_yuan: Money | None = None
+    deadline: date | None = None
+    cooperation_modes: list[CooperationMode] = []
+    confidentiality: Confidentiality = Confidentiality.public
+    status: NeedStatus = NeedStatus.open
+    contact: Annotated[str | None, Field(max_length=200)] = None
+    external_id: Annotated[str | None, Field(max_length=100)] = None
+
+    @model_validator(mode="after")
+    def _budget_range(self):  # type: ignore[no-untyped-def]
+        low, high = self.budget_min_yuan, self.budget_max_yuan
+        if low is not None and high is not None and low > high:
+            raise ValueError("预算下限不能高于上限 (budget_min_yuan must not exceed budget_max_yuan)")
+        return self
+
+
+class NeedCreate(_NeedFields):
+    """A new technology need."""
+
+    title: Title
+    organisation_id: int | None = Field(None, description="defaults to the caller's organisation")
+
+
+class NeedUpdate(BaseModel):
+    """Fields of a need to change; `version` must match the stored one."""
+
+    model_config = _STRICT
+    version: int
+    title: Title | None = None
+    description: Annotated[str | None, Field(max_length=20000)] = None
+    keywords: Keywords | None = None
+    field: Annotated[str | None, Field(max_length=100)] = None
+    industry_section: IndustrySection | None = None
+    cluster: Cluster | None = None
+    region: Annotated[str | None, Field(max_length=50)] = None
+    budget_min_yuan: Money | None = None
+    budget_max_yuan: Money | None = None
+    deadline: date | None = None
+    cooperation_modes: list[CooperationMode] | None = None
+    confidentiality: Confidentiality | None = None
+    status: NeedStatus | None = None
+    contact: Annotated[str | None, Field(max_length=200)] = None
+    external_id: Annotated[str | None, Field(max_length=100)] = None
+
+
+class NeedPublic(BaseModel):
+    """A technology need as shown to callers."""
+
+    id: int
+    organisation_id: int
+    organisation_name: str | None = None
+    title: str
+    description: str
+    keywords: list[str]
+    language: str
+    field: str | None
+    industry_section: str | None
+    cluster: str | None
+    region: str | None
+    budget_min_yuan: Decimal | None
+    budget_max_yuan: Decimal | None
+    deadline: date | None
+    cooperation_modes: list[str]
+    confidentiality: str
+    status: str
+    contact: str | None
+    external_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class NeedsPublic(BaseModel):
+    """A page of needs and the total number matching the filters."""
+
+    data: list[NeedPublic]
+    count: int

@@ -1,0 +1,52 @@
+"""Password hashing (argon2), JWT access tokens and long-lived API tokens."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+JWT_ALGORITHM = "HS256"
+API_TOKEN_PREFIX = "dj_"
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str) -> bool:
+    """Whether a password matches its stored hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_access_token(*, user_id: int, secret: str, minutes: int) -> str:
+    """Issue a signed JWT for a user."""
+    now = datetime.now(UTC)
+    payload = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes)}
+    return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM)
+
+
+def decode_access_token(token: str, *, secret: str) -> int | None:
+    """The user id inside a valid, unexpired JWT, else None."""
+    try:
+        payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM])
+        return int(payload["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError):
+        return None
+
+
+def new_api_token() -> str:
+    """A fresh random API token (shown once, stored only as a hash)."""
+    return API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_api_token(token: str) -> str:
+    """SHA-256 of an API token; tokens are random, so a fast hash is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()

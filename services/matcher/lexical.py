@@ -1,0 +1,135 @@
+"""Incremental BM25 over jieba tokens (Lucene variant, same formula as bm25s' default)."""
+
+import math
+from array import array
+from collections import Counter
+
+import numpy as np
+
+_MIN_COMPACT = 1000
+
+
+class BM25Index:
+    """BM25 that accepts upserts and deletes without a full rebuild.
+
+    bm25s builds a static matrix, which a live catalog cannot use; here postings only grow, a
+    replaced or deleted document's row is masked, and the postings are compacted once dead rows
+    outnumber live ones.
+    """
+
+    def __init__(self, k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self._reset()
+
+    def _reset(self) -> None:
+        self._postings: dict[str, tuple[array, array]] = {}
+        self._df: Counter[str] = Counter()
+        self._row_of: dict[int, int] = {}
+        self._tokens: dict[int, str] = {}
+        self._id_at = np.zeros(1024, np.int64)
+        self._alive = np.zeros(1024, bool)
+        self._len = np.zeros(1024, np.float32)
+        self._rows = 0
+        self._total_len = 0.0
+
+    def __len__(self) -> int:
+        return len(self._row_of)
+
+    def tokens(self, item_id: int) -> list[str]:
+        """Stored tokens of a document."""
+        return self._tokens.get(item_id, "").split()
+
+    def upsert(self, item_id: int, tokens: list[str]) -> None:
+        """Index (or re-index) one document's tokens."""
+        self.remove(item_id)
+        row = self._rows
+        if row >= len(self._alive):
+            cap = 2 * len(self._alive)
+            self._id_at = np.resize(self._id_at, cap)
+            self._alive = np.concatenate([self._alive, np.zeros(cap - len(self._alive), bool)])
+            self._len = np.resize(self._len, cap)
+        self._rows += 1
+        counts = Counter(t for t in tokens if t.strip())
+        for term, tf in counts.items():
+            post = self._postings.get(term)
+            if post is None:
+                post = self._postings[term] = (array("i"), array("f"))
+            post[0].append(row)
+            post[1].append(float(tf))
+            self._df[term] += 1
+        self._id_at[row] = item_id
+        self._alive[row] = True
+        self._len[row] = len(tokens)
+        self._total_len += len(tokens)
+        self._row_of[item_id] = row
+        self._tokens[item_id] = " ".join(counts.elements())
+
+    def remove(self, item_id: int) -> None:
+        """Forget a document; unknown ids are ignored."""
+        row = self._row_of.pop(item_id, None)
+        if row is None:
+            return
+        self._alive[row] = False
+        self._total_len -= float(self._len[row])
+        for term in set(self._tokens.pop(item_id).split()):
+            self._df[term] -= 1
+            if self._df[term] <= 0:
+                del self._df[term]
+        if self._rows - len(self._row_of) > max(_MIN_COMPACT, len(self._row_of)):
+            self._compact()
+
+    def _compact(self) -> None:
+        docs = [(i, t.split()) for i, t in self._tokens.items()]
+        self._reset()
+        for item_id, tokens in docs:
+            self.upsert(item_id, tokens)
+
+    def _row_scores(self, query_tokens: list[str]) -> np.ndarray:
+        n = len(self._row_of)
+        scores = np.zeros(self._rows, np.float32)
+        if n == 0:
+            return scores
+        avgdl = max(self._total_len / n, 1.0)
+        lens = self._len[: self._rows]
+        for term in set(query_tokens):
+            post = self._postings.get(term)
+            df = self._df.get(term, 0)
+            if post is None or df == 0:
+                continue
+            idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            rows = np.array(post[0], np.int64)
+            tf = np.array(post[1], np.float32)
+            norm = self.k1 * (1.0 - self.b + self.b * lens[rows] / avgdl)
+            scores[rows] += idf * tf * (self.k1 + 1.0) / (tf + norm)
+        scores[~self._alive[: self._rows]] = 0.0
+        return scores
+
+    def top(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (ids, scores) with a positive score, best first."""
+        scores = self._row_scores(query_tokens)
+        k = min(k, int((scores > 0).sum()))
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        rows = np.argpartition(-scores, k - 1)[:k]
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        return self._id_at[rows].copy(), scores[rows]
+
+    def scores(self, query_tokens: list[str], ids: np.ndarray) -> np.ndarray:
+        """BM25 scores of the given indexed ids for a query."""
+        scores = self._row_scores(query_tokens)
+        return scores[[self._row_of[i] for i in np.asarray(ids).tolist()]]
+
+    def all_scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 scores of every indexed id (ids, scores)."""
+        scores = self._row_scores(query_tokens)
+        alive = self._alive[: self._rows]
+        return self._id_at[: self._rows][alive], scores[alive]
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a term (0 for an unknown term)."""
+        n, df = len(self._row_of), self._df.get(term, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+
+    def documents(self) -> dict[int, str]:
+        """Space-joined tokens per id (for persistence)."""
+        return dict(self._tokens)

@@ -1,0 +1,111 @@
+"""Hybrid ranking: dense and BM25 candidates, fused, then adjusted on structured fields."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from services.matcher.fields import MAX_BONUS, Adjustment, adjust
+from services.matcher.store import KindIndex
+from shared.schemas import CatalogItem
+
+
+@dataclass
+class Query:
+    """A query made ready to rank with: its vectors and tokens, and the item it came from, if any."""
+
+    vector: np.ndarray
+    tokens: list[str]
+    vector2: np.ndarray | None = None
+    item: CatalogItem | None = None
+
+
+@dataclass
+class Fusion:
+    """How the signals are combined; the defaults were chosen on bdci2019 (benchmarks/relevance.py)."""
+
+    method: str = "weighted"
+    dense: float = 0.35
+    dense2: float = 0.35
+    lexical: float = 0.30
+    rrf_k: float = 60.0
+    pool: int = 200
+
+
+@dataclass
+class Ranked:
+    """A scored candidate before it is turned into a wire result."""
+
+    item: CatalogItem
+    score: float
+    components: dict[str, float]
+    adjustment: Adjustment = field(default_factory=Adjustment)
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    if len(x) == 0:
+        return x
+    lo, hi = float(x.min()), float(x.max())
+    return (x - lo) / (hi - lo) if hi > lo else np.where(x > 0, 1.0, 0.0).astype(np.float32)
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    order = np.argsort(-x, kind="stable")
+    ranks = np.empty(len(x), np.float32)
+    ranks[order] = np.arange(1, len(x) + 1)
+    return ranks
+
+
+def candidate_ids(index: KindIndex, query: Query, pool: int) -> np.ndarray:
+    """Union of the dense and lexical top-`pool` lists."""
+    parts = [index.dense.search(query.vector, pool)[0], index.lexical.top(query.tokens, pool)[0]]
+    if index.dense2 is not None and query.vector2 is not None:
+        parts.append(index.dense2.search(query.vector2, pool)[0])
+    return np.unique(np.concatenate(parts))
+
+
+def signals(index: KindIndex, query: Query, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Raw signal values (cosines and BM25) of the candidates."""
+    out = {"dense": index.dense.scores(query.vector, ids), "lexical": index.lexical.scores(query.tokens, ids)}
+    if index.dense2 is not None and query.vector2 is not None:
+        out["dense2"] = index.dense2.scores(query.vector2, ids)
+    return out
+
+
+def fuse(raw: dict[str, np.ndarray], fusion: Fusion) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Fused base score in [0, 1] and each signal calibrated to [0, 1] within this candidate set."""
+    weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical}
+    calibrated = {name: _minmax(vals) for name, vals in raw.items()}
+    total = sum(weights[n] for n in raw) or 1.0
+    if fusion.method == "rrf":
+        score = sum(weights[n] / (fusion.rrf_k + _ranks(v)) for n, v in raw.items())
+        base = np.asarray(score, np.float32) / (total / (fusion.rrf_k + 1.0))
+    else:
+        base = np.asarray(sum(weights[n] * calibrated[n] for n in raw), np.float32) / total
+    return base, calibrated
+
+
+def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
+         allow: Callable[[CatalogItem], bool] = lambda _: True,
+         restrict_to: np.ndarray | None = None) -> list[Ranked]:
+    """Rank candidates of one kind for a query; `restrict_to` re-ranks a given set instead of retrieving."""
+    if restrict_to is not None:
+        ids = np.array([i for i in np.asarray(restrict_to).tolist() if i in index.items], np.int64)
+    else:
+        ids = candidate_ids(index, query, max(fusion.pool, 2 * k))
+    ids = np.array([i for i in ids.tolist() if allow(index.items[i])], np.int64)
+    if len(ids) == 0:
+        return []
+    raw = signals(index, query, ids)
+    base, calibrated = fuse(raw, fusion)
+    ranked = []
+    for j, item_id in enumerate(ids.tolist()):
+        item = index.items[item_id]
+        adj = adjust(query.item, item) if query.item is not None else Adjustment()
+        score = float(np.clip(base[j] * (1.0 - MAX_BONUS) + max(adj.bonus, 0.0) - max(-adj.bonus, 0.0), 0.0, 1.0))
+        components = {name: round(float(calibrated[name][j]), 4) for name in raw}
+        components.update({f"{name}_raw": round(float(raw[name][j]), 4) for name in raw})
+        components.update(adj.components)
+        ranked.append(Ranked(item=item, score=score, components=components, adjustment=adj))
+    ranked.sort(key=lambda r: (-r.score, r.item.id))
+    return ranked[:k]

@@ -1,0 +1,84 @@
+"""Turning catalog items into model passages and lexical tokens."""
+
+import re
+from functools import lru_cache
+
+import jieba
+
+from shared.schemas import CatalogItem
+
+PASSAGE_CHARS = 256
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])|(?<=\.\s)")
+_WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+
+# function words that match everywhere and explain nothing
+STOPWORDS = frozenset(
+    """的 了 和 与 及 或 等 在 对 为 是 将 把 被 于 以 其 之 并 中 上 下 个 一 一种 一个 这 该 此 有 由 从 到 也 可
+    我们 我 公司 本 所 能 可以 进行 通过 实现 相关 主要 方面 目前 问题 需要 需求 要求 研究 技术 方法 项目 开发 研发
+    解决 提高 提供 具有 用于 基于 应用 利用 采用 使用 关于 以及 如何 希望 寻求 合作 企业 产品 及其 领域 工作 方式
+    a an and are as at be by for from has have in is it its of on or that the this to was were with we our can
+    using based via into method methods study research technology need""".split()
+)
+
+
+def item_text(item: CatalogItem) -> str:
+    """The text the models see for an item: title, summary/description and keywords."""
+    parts = [item.title.strip(), item.text.strip(), " ".join(k.strip() for k in item.keywords)]
+    return "\n".join(p for p in parts if p)
+
+
+def passages(title: str, body: str, max_chars: int = PASSAGE_CHARS) -> list[str]:
+    """Split a long text into sentence-aligned passages, each prefixed by the title."""
+    title, body = title.strip(), body.strip()
+    if len(title) + len(body) <= max_chars:
+        return [f"{title}\n{body}".strip()]
+    room = max(max_chars - len(title), max_chars // 2)
+    chunks: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(body):
+        while len(sentence) > room:  # a run-on sentence is cut rather than dropped
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(sentence[:room])
+            sentence = sentence[room:]
+        if len(current) + len(sentence) > room:
+            chunks.append(current)
+            current = ""
+        current += sentence
+    if current.strip():
+        chunks.append(current)
+    return [f"{title}\n{c.strip()}".strip() for c in chunks if c.strip()] or [title]
+
+
+def item_passages(item: CatalogItem, max_chars: int = PASSAGE_CHARS) -> list[str]:
+    """Passages of an item's model text (title repeated so each passage keeps its topic)."""
+    body = "\n".join(p for p in (item.text.strip(), " ".join(item.keywords)) if p)
+    return passages(item.title, body, max_chars)
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+def warm_up() -> None:
+    """Load the jieba dictionary now rather than on the first request."""
+    _jieba()
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased jieba search-mode tokens without punctuation or stop words."""
+    out = []
+    for tok in _jieba().cut_for_search(text.lower()):
+        tok = tok.strip()
+        if tok and tok not in STOPWORDS and _WORD.search(tok):
+            out.append(tok)
+    return out
+
+
+def item_tokens(item: CatalogItem) -> list[str]:
+    """Lexical tokens of an item; the title counts twice because it names the topic."""
+    return tokenize(item.title) * 2 + tokenize(f"{item.text} {' '.join(item.keywords)}")
