@@ -26,6 +26,18 @@ class CatalogSettings(BaseSettings):
     import_job_threshold: int = 2000
     host: str = "127.0.0.1"
     port: int = 8000
+    # Workflow: e-mail notifications go out through SMTP from the outbox; no host, no background sender.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "noreply@duijie.local"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    outbox_autostart: bool = True
+    outbox_poll_seconds: float = 5.0
+    outbox_lease_seconds: float = 120.0
+    outbox_max_attempts: int = 12
+    coverage_threshold: float = 0.5
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> "CatalogSettings":

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.catalog.i18n import translate_error, wants_chinese
@@ -55,9 +56,19 @@ def _body(code: str, message: str, detail: list[dict[str, Any]] | None = None) -
     return {"error": code, "message": message, "detail": detail or []}
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
+def _field_path(loc: tuple[Any, ...], kind: str = "") -> str:
+    if kind == "json_invalid":  # its loc ends in a character offset, not a field
+        return "body"
     parts = [str(p) for p in loc if p not in ("body", "query", "path")]
     return ".".join(parts) or "body"
+
+
+def _localise(row: dict[str, Any], zh: bool) -> dict[str, Any]:
+    # A detail row may carry {"zh", "en"} instead of one message; the caller gets their language.
+    if "zh" not in row:
+        return row
+    rest = {k: v for k, v in row.items() if k not in ("zh", "en")}
+    return {**rest, "message": row["zh"] if zh else row["en"]}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -67,18 +78,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         zh = wants_chinese(request)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(_body(exc.code, exc.zh if zh else exc.en, exc.detail), exc.status_code, headers)
+        detail = [_localise(d, zh) for d in exc.detail]
+        return JSONResponse(_body(exc.code, exc.zh if zh else exc.en, detail), exc.status_code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         zh = wants_chinese(request)
         detail = [
-            {"column": _field_path(tuple(e.get("loc", ()))), "message": translate_error(e, zh)}
+            {"column": _field_path(tuple(e.get("loc", ())), str(e.get("type", ""))), "message": translate_error(e, zh)}
             for e in exc.errors()
         ]
         head = "; ".join(f"{d['column']}: {d['message']}" for d in detail[:5])
         message = f"请求内容有误：{head}" if zh else f"Invalid request: {head}"
         return JSONResponse(_body("validation_error", message, detail), 422)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # Safety net: a value the schemas let through but the database refuses is the caller's error.
+        zh = wants_chinese(request)
+        message = "请求中有数据库无法保存的取值" if zh else "The request holds a value the database cannot store"
+        return JSONResponse(_body("invalid_value", message), 422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,5 +1,6 @@
 """Picking the user's language and translating validation messages."""
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -29,7 +30,25 @@ _PYDANTIC_ZH = {
     "dict_type": "应为对象",
     "extra_forbidden": "不允许的字段",
     "value_error": "取值无效",
+    "decimal_max_digits": "数字位数过多",
+    "decimal_whole_digits": "整数部分位数过多",
+    "decimal_type": "应为数字",
+    "finite_number": "应为有限的数字",
+    "int_from_float": "应为整数",
+    "bool_type": "应为是/否",
+    "date_type": "日期格式应为 YYYY-MM-DD",
+    "datetime_type": "时间格式不正确",
+    "datetime_from_date_parsing": "时间格式不正确",
+    "too_long": "条目过多",
+    "too_short": "条目过少",
+    "string_pattern_mismatch": "格式不正确",
+    "less_than": "数值过大",
+    "greater_than_equal_to": "数值过小",
+    "json_type": "应为 JSON",
+    "url_parsing": "网址格式不正确",
 }
+# Our own validators write "中文 (English)"; each language gets its half.
+_BILINGUAL = re.compile(r"^(?P<zh>.+?) \((?P<en>[^()]*)\)$", re.S)
 
 
 def wants_chinese(request: Request) -> bool:
@@ -54,11 +73,14 @@ def wants_chinese(request: Request) -> bool:
 
 def translate_error(error: dict[str, Any], chinese: bool) -> str:
     """A pydantic error's message in the user's language."""
+    if error.get("type") == "value_error":
+        msg = str(error.get("msg", "")).removeprefix("Value error, ")
+        both = _BILINGUAL.match(msg)
+        if both:
+            return both["zh"] if chinese else both["en"]
+        return msg or (_PYDANTIC_ZH["value_error"] if chinese else "invalid value")
     if not chinese:
         return str(error.get("msg", "invalid value"))
-    if error.get("type") == "value_error":
-        msg = str(error.get("msg", ""))
-        return msg.removeprefix("Value error, ") or _PYDANTIC_ZH["value_error"]
     if error.get("type") == "enum":
         expected = (error.get("ctx") or {}).get("expected")
         return f"不是允许的取值，可选：{expected}" if expected else _PYDANTIC_ZH["enum"]

@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, delete, func, select
 
 from services.catalog.changes import append_change
-from services.catalog.errors import Conflict, Forbidden, NotFound
+from services.catalog.errors import AppError, Conflict, Forbidden, NotFound
 from services.catalog.models import Organisation, ResearchOutput, SearchTerm, TechNeed, User, utcnow
 from services.catalog.text import detect_language, search_terms
 from services.catalog.vocab import Role
@@ -88,9 +88,14 @@ def visible_clause(spec: KindSpec, user: User | None) -> Any:
     return public
 
 
-def get_visible(session: Session, spec: KindSpec, item_id: int, user: User | None) -> Item:
+def get_visible(session: Session, spec: KindSpec, item_id: int, user: User | None, *,
+                for_update: bool = False) -> Item:
     """An item the caller may read; 404 (never 403) for one they may not, so its existence stays private."""
-    item = session.exec(select(spec.table).where(col(spec.table.id) == item_id, visible_clause(spec, user))).first()
+    stmt = select(spec.table).where(col(spec.table.id) == item_id, visible_clause(spec, user))
+    if for_update:
+        # Row lock before a write: a concurrent writer waits, then sees the new version (409) or no row (404).
+        stmt = stmt.with_for_update()
+    item = session.exec(stmt).first()
     if item is None:
         raise NotFound(f"找不到编号为 {item_id} 的{spec.zh}，或您无权查看", f"No {spec.en} {item_id}, or you may not see it")
     return cast(Item, item)
@@ -110,7 +115,9 @@ def owner_org_id(session: Session, spec: KindSpec, user: User, requested: int | 
     """The organisation a new item belongs to: the caller's own, or (admins) the one named."""
     org_id = requested if requested is not None else user.organisation_id
     if org_id is None:
-        raise Forbidden("请指定所属单位 organisation_id", "Give the owning organisation_id")
+        raise AppError("请指定所属单位 organisation_id", "Give the owning organisation_id", status_code=422,
+                       code="validation_error",
+                       detail=[{"column": "organisation_id", "zh": "不属于任何单位的用户须指定", "en": "required for users without an organisation"}])
     if session.get(Organisation, org_id) is None:
         raise NotFound(f"单位 {org_id} 不存在", f"Organisation {org_id} does not exist")
     check_can_write(spec, user, org_id)
@@ -156,6 +163,9 @@ def apply_update(session: Session, item: Item, *, user: User, values: dict[str, 
     changed = {k: v for k, v in values.items() if getattr(item, k) != v}
     if not changed:
         return False
+    if isinstance(item, TechNeed):
+        _check_budget(changed.get("budget_min_yuan", item.budget_min_yuan),
+                      changed.get("budget_max_yuan", item.budget_max_yuan))
     item.sqlmodel_update(changed)
     item.language = detect_language(f"{item.title} {getattr(item, spec.text_field)}")
     item.version += 1
@@ -165,6 +175,13 @@ def apply_update(session: Session, item: Item, *, user: User, values: dict[str, 
     _index_terms(session, spec, item)
     _log(session, spec, ChangeOp.update, item)
     return True
+
+
+def _check_budget(low: Any, high: Any) -> None:
+    if low is not None and high is not None and low > high:
+        raise AppError("预算下限不能高于上限", "budget_min_yuan must not exceed budget_max_yuan", status_code=422,
+                       code="validation_error",
+                       detail=[{"column": "budget_min_yuan", "zh": "不能高于预算上限", "en": "must not exceed budget_max_yuan"}])
 
 
 def delete_item(session: Session, item: Item, *, user: User) -> None:
@@ -221,7 +238,10 @@ def list_items(session: Session, spec: KindSpec, user: User | None, query: ListQ
         modes = sa.cast(col(table.cooperation_modes), sa.Text)
         stmt = stmt.where(modes.contains(f'"{query.cooperation_mode}"', autoescape=True))
     if query.updated_since:
-        stmt = stmt.where(col(table.updated_at) >= query.updated_since)
+        # SQLite keeps UTC wall-clock text, so compare in UTC (a naive time is taken as UTC).
+        since = query.updated_since
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+        stmt = stmt.where(col(table.updated_at) >= since)
     hits = None
     if query.q:
         terms = sorted(search_terms(query.q))

@@ -20,9 +20,14 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         engine = make_engine(settings.db_url)
         migrate(engine)
         app.state.engine = engine
+        from services.catalog.workflow.outbox import start_sender  # e-mail notifications; None without SMTP
+
+        sender = start_sender(engine, settings)
         try:
             yield
         finally:
+            if sender is not None:
+                sender.stop()
             engine.dispose()
 
     app = FastAPI(title="产学研对接平台 · Catalog", version="0.1.0", lifespan=lifespan,
@@ -36,4 +41,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         """Liveness: the service answers."""
         return {"status": "ok", "service": "catalog"}
 
+    from services.catalog.portal import install_portal  # the web portal: pages at /, files at /static
+
+    install_portal(app)
     return app

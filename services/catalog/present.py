@@ -2,8 +2,9 @@
 
 from sqlmodel import Session, col, select
 
-from services.catalog.models import Organisation, ResearchOutput, TechNeed
+from services.catalog.models import Organisation, ResearchOutput, TechNeed, User
 from services.catalog.schemas import NeedPublic, OutputPublic
+from services.catalog.vocab import Role
 
 
 def _org_names(session: Session, org_ids: set[int]) -> dict[int, Organisation]:
@@ -13,28 +14,37 @@ def _org_names(session: Session, org_ids: set[int]) -> dict[int, Organisation]:
     return {o.id or 0: o for o in rows}
 
 
+def may_see_contact(viewer: User | None, organisation_id: int) -> bool:
+    """Contact details go to the owner, brokers and admins; others get them through an accepted introduction."""
+    if viewer is None:
+        return False
+    return viewer.role in (Role.admin, Role.broker) or viewer.organisation_id == organisation_id
+
+
 def price_label(output: ResearchOutput) -> str:
     """'面议' for a negotiable price, else the amount in 元."""
     return "面议" if output.price_yuan is None else f"{output.price_yuan:,.2f} 元"
 
 
-def present_outputs(session: Session, outputs: list[ResearchOutput]) -> list[OutputPublic]:
-    """Outputs with their owner's name and region."""
+def present_outputs(session: Session, outputs: list[ResearchOutput], viewer: User | None = None) -> list[OutputPublic]:
+    """Outputs with their owner's name and region, contact only for those who may see it."""
     orgs = _org_names(session, {o.organisation_id for o in outputs})
     result = []
     for o in outputs:
         org = orgs.get(o.organisation_id)
         result.append(OutputPublic.model_validate(
             {**o.model_dump(), "organisation_name": org.name if org else None,
-             "region": org.region if org else None, "price_label": price_label(o)}
+             "region": org.region if org else None, "price_label": price_label(o),
+             "contact": o.contact if may_see_contact(viewer, o.organisation_id) else None}
         ))
     return result
 
 
-def present_needs(session: Session, needs: list[TechNeed]) -> list[NeedPublic]:
-    """Needs with their owner's name."""
+def present_needs(session: Session, needs: list[TechNeed], viewer: User | None = None) -> list[NeedPublic]:
+    """Needs with their owner's name, contact only for those who may see it."""
     orgs = _org_names(session, {n.organisation_id for n in needs})
     return [
-        NeedPublic.model_validate({**n.model_dump(), "organisation_name": getattr(orgs.get(n.organisation_id), "name", None)})
+        NeedPublic.model_validate({**n.model_dump(), "organisation_name": getattr(orgs.get(n.organisation_id), "name", None),
+                                   "contact": n.contact if may_see_contact(viewer, n.organisation_id) else None})
         for n in needs
     ]

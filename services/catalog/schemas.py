@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from stdnum.cn import uscc
@@ -23,6 +23,32 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
 Title = Annotated[str, Field(min_length=2, max_length=300)]
 Keywords = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=30)]
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(_has_nul(v) for v in value)
+
+
+class _Input(BaseModel):
+    """A request body: unknown fields refused, text trimmed, NUL characters and nulls for required columns refused."""
+
+    model_config = _STRICT
+    # Fields an update may leave out but may not set to null (their columns are NOT NULL).
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _refuse_nul_and_null(cls, value: Any, info: Any) -> Any:
+        if value is None and info.field_name in cls.not_null:
+            raise ValueError("不能为空 (must not be null)")
+        if _has_nul(value):
+            # PostgreSQL cannot store NUL in text; refuse it on every database alike.
+            raise ValueError("不能包含空字符 NUL (must not contain NUL characters)")
+        return value
 
 
 class Token(BaseModel):
@@ -40,10 +66,9 @@ class ApiTokenCreated(BaseModel):
     token: str
 
 
-class OrganisationCreate(BaseModel):
+class OrganisationCreate(_Input):
     """A new organisation."""
 
-    model_config = _STRICT
     name: Annotated[str, Field(min_length=2, max_length=200)]
     kind: OrgKind
     region: Annotated[str | None, Field(max_length=50)] = None
@@ -59,10 +84,10 @@ class OrganisationCreate(BaseModel):
         return uscc.compact(value)
 
 
-class OrganisationUpdate(BaseModel):
+class OrganisationUpdate(_Input):
     """Fields of an organisation to change."""
 
-    model_config = _STRICT
+    not_null = frozenset({"name"})
     name: Annotated[str | None, Field(min_length=2, max_length=200)] = None
     region: Annotated[str | None, Field(max_length=50)] = None
 
@@ -77,27 +102,26 @@ class OrganisationPublic(BaseModel):
     credit_code: str | None
 
 
-class UserCreate(BaseModel):
+class UserCreate(_Input):
     """A new user account (admins only)."""
 
-    model_config = _STRICT
     login: Annotated[str, Field(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")]
     password: Annotated[str, Field(min_length=8, max_length=200)]
     role: Role
-    organisation_id: int | None = None
-    display_name: str | None = None
-    email: str | None = None
+    organisation_id: RowId | None = None
+    display_name: Annotated[str | None, Field(max_length=100)] = None
+    email: Annotated[str | None, Field(max_length=200)] = None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(_Input):
     """Fields of a user to change."""
 
-    model_config = _STRICT
+    not_null = frozenset({"password", "role", "is_active"})
     password: Annotated[str | None, Field(min_length=8, max_length=200)] = None
     role: Role | None = None
-    organisation_id: int | None = None
-    display_name: str | None = None
-    email: str | None = None
+    organisation_id: RowId | None = None
+    display_name: Annotated[str | None, Field(max_length=100)] = None
+    email: Annotated[str | None, Field(max_length=200)] = None
     is_active: bool | None = None
 
 
@@ -113,8 +137,7 @@ class UserPublic(BaseModel):
     is_active: bool
 
 
-class _OutputFields(BaseModel):
-    model_config = _STRICT
+class _OutputFields(_Input):
     summary: Annotated[str, Field(max_length=20000)] = ""
     keywords: Keywords = []
     field: Annotated[str | None, Field(max_length=100)] = None
@@ -134,14 +157,14 @@ class OutputCreate(_OutputFields):
     """A new research output."""
 
     title: Title
-    organisation_id: int | None = Field(None, description="defaults to the caller's organisation")
+    organisation_id: RowId | None = Field(None, description="defaults to the caller's organisation")
 
 
-class OutputUpdate(BaseModel):
+class OutputUpdate(_Input):
     """Fields of an output to change; `version` must match the stored one."""
 
-    model_config = _STRICT
-    version: int
+    not_null = frozenset({"title", "summary", "keywords", "patent_numbers", "cooperation_modes", "status"})
+    version: Annotated[int, Field(ge=1, le=MAX_ID)]
     title: Title | None = None
     summary: Annotated[str | None, Field(max_length=20000)] = None
     keywords: Keywords | None = None
@@ -150,7 +173,7 @@ class OutputUpdate(BaseModel):
     cluster: Cluster | None = None
     maturity: Maturity | None = None
     ip_form: IpForm | None = None
-    patent_numbers: list[str] | None = None
+    patent_numbers: list[Annotated[str, Field(max_length=40)]] | None = None
     cooperation_modes: list[CooperationMode] | None = None
     price_yuan: Money | None = None
     contact: Annotated[str | None, Field(max_length=200)] = None
@@ -193,8 +216,7 @@ class OutputsPublic(BaseModel):
     count: int
 
 
-class _NeedFields(BaseModel):
-    model_config = _STRICT
+class _NeedFields(_Input):
     description: Annotated[str, Field(max_length=20000)] = ""
     keywords: Keywords = []
     field: Annotated[str | None, Field(max_length=100)] = None
@@ -222,14 +244,14 @@ class NeedCreate(_NeedFields):
     """A new technology need."""
 
     title: Title
-    organisation_id: int | None = Field(None, description="defaults to the caller's organisation")
+    organisation_id: RowId | None = Field(None, description="defaults to the caller's organisation")
 
 
-class NeedUpdate(BaseModel):
+class NeedUpdate(_Input):
     """Fields of a need to change; `version` must match the stored one."""
 
-    model_config = _STRICT
-    version: int
+    not_null = frozenset({"title", "description", "keywords", "cooperation_modes", "confidentiality", "status"})
+    version: Annotated[int, Field(ge=1, le=MAX_ID)]
     title: Title | None = None
     description: Annotated[str | None, Field(max_length=20000)] = None
     keywords: Keywords | None = None

@@ -11,7 +11,7 @@ class MatcherSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DUIJIE_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Path("var/matcher")
+    data_dir: Path = Path("data/matcher")
     catalog_url: str = "http://127.0.0.1:8000"
     service_token: str = "dev-service-token"
     poll_interval: float = 0.5

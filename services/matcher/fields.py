@@ -44,10 +44,18 @@ def region_parts(region: str | None) -> tuple[str | None, str | None, str | None
     return province, city, county
 
 
+def _maturity_step(value: str | None) -> int | None:
+    """Position of a maturity label on the lab → industrialised scale."""
+    if value is None or value not in Maturity._value2member_map_:
+        return None
+    return MATURITY_ORDER.index(Maturity(value))
+
+
 def _required_maturity(need: CatalogItem, today: date) -> int | None:
     """Lowest maturity step that fits a need: its own stated level, else one implied by its deadline."""
-    if need.maturity in Maturity._value2member_map_:
-        return MATURITY_ORDER.index(Maturity(need.maturity))
+    stated = _maturity_step(need.maturity)
+    if stated is not None:
+        return stated
     if need.deadline is None:
         return None
     days = (need.deadline - today).days
@@ -88,8 +96,8 @@ def adjust(query: CatalogItem, cand: CatalogItem, today: date | None = None) -> 
     if pair is not None:
         need, output = pair
         required = _required_maturity(need, today or date.today())
-        if required is not None and output.maturity in Maturity._value2member_map_:
-            have = MATURITY_ORDER.index(Maturity(output.maturity))
+        have = _maturity_step(output.maturity)
+        if required is not None and have is not None:
             if have >= required:
                 add("maturity", f"成熟度“{output.maturity}”满足需求的时间要求",
                     f"maturity ({output.maturity}) fits the need's horizon")

@@ -91,7 +91,8 @@ class BM25Index:
             return scores
         avgdl = max(self._total_len / n, 1.0)
         lens = self._len[: self._rows]
-        for term in set(query_tokens):
+        # a term repeated in the query counts each time (as in bm25s): repetition marks the topic
+        for term, qtf in Counter(query_tokens).items():
             post = self._postings.get(term)
             df = self._df.get(term, 0)
             if post is None or df == 0:
@@ -100,24 +101,21 @@ class BM25Index:
             rows = np.array(post[0], np.int64)
             tf = np.array(post[1], np.float32)
             norm = self.k1 * (1.0 - self.b + self.b * lens[rows] / avgdl)
-            scores[rows] += idf * tf * (self.k1 + 1.0) / (tf + norm)
+            scores[rows] += qtf * idf * tf / (tf + norm)
         scores[~self._alive[: self._rows]] = 0.0
         return scores
 
+    def scorer(self, query_tokens: list[str]) -> "LexicalScores":
+        """Score every document once for a query; read top-k and per-id scores from the result."""
+        return LexicalScores(self, self._row_scores(query_tokens))
+
     def top(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, scores) with a positive score, best first."""
-        scores = self._row_scores(query_tokens)
-        k = min(k, int((scores > 0).sum()))
-        if k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        rows = np.argpartition(-scores, k - 1)[:k]
-        rows = rows[np.argsort(-scores[rows], kind="stable")]
-        return self._id_at[rows].copy(), scores[rows]
+        return self.scorer(query_tokens).top(k)
 
     def scores(self, query_tokens: list[str], ids: np.ndarray) -> np.ndarray:
         """BM25 scores of the given indexed ids for a query."""
-        scores = self._row_scores(query_tokens)
-        return scores[[self._row_of[i] for i in np.asarray(ids).tolist()]]
+        return self.scorer(query_tokens).of(ids)
 
     def all_scores(self, query_tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores of every indexed id (ids, scores)."""
@@ -133,3 +131,26 @@ class BM25Index:
     def documents(self) -> dict[int, str]:
         """Space-joined tokens per id (for persistence)."""
         return dict(self._tokens)
+
+
+class LexicalScores:
+    """BM25 scores of all documents for one query."""
+
+    def __init__(self, index: BM25Index, row_scores: np.ndarray) -> None:
+        self._index = index
+        self._scores = row_scores
+
+    def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (ids, scores) with a positive score, best first."""
+        scores = self._scores
+        k = min(k, int((scores > 0).sum()))
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        rows = np.argpartition(-scores, k - 1)[:k]
+        rows = rows[np.argsort(-scores[rows], kind="stable")]
+        return self._index._id_at[rows].copy(), scores[rows]
+
+    def of(self, ids: np.ndarray) -> np.ndarray:
+        """Scores of the given indexed ids."""
+        row_of = self._index._row_of
+        return self._scores[[row_of[i] for i in np.asarray(ids).tolist()]]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from services.matcher.fields import MAX_BONUS, Adjustment, adjust
+from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
 from shared.schemas import CatalogItem
 
@@ -56,17 +57,17 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def candidate_ids(index: KindIndex, query: Query, pool: int) -> np.ndarray:
+def candidate_ids(index: KindIndex, query: Query, lexical: LexicalScores, pool: int) -> np.ndarray:
     """Union of the dense and lexical top-`pool` lists."""
-    parts = [index.dense.search(query.vector, pool)[0], index.lexical.top(query.tokens, pool)[0]]
+    parts = [index.dense.search(query.vector, pool)[0], lexical.top(pool)[0]]
     if index.dense2 is not None and query.vector2 is not None:
         parts.append(index.dense2.search(query.vector2, pool)[0])
     return np.unique(np.concatenate(parts))
 
 
-def signals(index: KindIndex, query: Query, ids: np.ndarray) -> dict[str, np.ndarray]:
+def signals(index: KindIndex, query: Query, lexical: LexicalScores, ids: np.ndarray) -> dict[str, np.ndarray]:
     """Raw signal values (cosines and BM25) of the candidates."""
-    out = {"dense": index.dense.scores(query.vector, ids), "lexical": index.lexical.scores(query.tokens, ids)}
+    out = {"dense": index.dense.scores(query.vector, ids), "lexical": lexical.of(ids)}
     if index.dense2 is not None and query.vector2 is not None:
         out["dense2"] = index.dense2.scores(query.vector2, ids)
     return out
@@ -89,20 +90,21 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
          allow: Callable[[CatalogItem], bool] = lambda _: True,
          restrict_to: np.ndarray | None = None) -> list[Ranked]:
     """Rank candidates of one kind for a query; `restrict_to` re-ranks a given set instead of retrieving."""
+    lexical = index.lexical.scorer(query.tokens)
     if restrict_to is not None:
         ids = np.array([i for i in np.asarray(restrict_to).tolist() if i in index.items], np.int64)
     else:
-        ids = candidate_ids(index, query, max(fusion.pool, 2 * k))
+        ids = candidate_ids(index, query, lexical, max(fusion.pool, 2 * k))
     ids = np.array([i for i in ids.tolist() if allow(index.items[i])], np.int64)
     if len(ids) == 0:
         return []
-    raw = signals(index, query, ids)
+    raw = signals(index, query, lexical, ids)
     base, calibrated = fuse(raw, fusion)
     ranked = []
     for j, item_id in enumerate(ids.tolist()):
         item = index.items[item_id]
         adj = adjust(query.item, item) if query.item is not None else Adjustment()
-        score = float(np.clip(base[j] * (1.0 - MAX_BONUS) + max(adj.bonus, 0.0) - max(-adj.bonus, 0.0), 0.0, 1.0))
+        score = float(np.clip(base[j] * (1.0 - MAX_BONUS) + adj.bonus, 0.0, 1.0))
         components = {name: round(float(calibrated[name][j]), 4) for name in raw}
         components.update({f"{name}_raw": round(float(raw[name][j]), 4) for name in raw})
         components.update(adj.components)

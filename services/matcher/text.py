@@ -12,13 +12,12 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])|(?<=\.\s)")
 _WORD = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
 # function words that match everywhere and explain nothing
-STOPWORDS = frozenset(
-    """的 了 和 与 及 或 等 在 对 为 是 将 把 被 于 以 其 之 并 中 上 下 个 一 一种 一个 这 该 此 有 由 从 到 也 可
+_STOPWORDS = """的 了 和 与 及 或 等 在 对 为 是 将 把 被 于 以 其 之 并 中 上 下 个 一 一种 一个 这 该 此 有 由 从 到 也 可
     我们 我 公司 本 所 能 可以 进行 通过 实现 相关 主要 方面 目前 问题 需要 需求 要求 研究 技术 方法 项目 开发 研发
     解决 提高 提供 具有 用于 基于 应用 利用 采用 使用 关于 以及 如何 希望 寻求 合作 企业 产品 及其 领域 工作 方式
     a an and are as at be by for from has have in is it its of on or that the this to was were with we our can
-    using based via into method methods study research technology need""".split()
-)
+    using based via into method methods study research technology need"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 
 def item_text(item: CatalogItem) -> str:
@@ -79,6 +78,6 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-def item_tokens(item: CatalogItem) -> list[str]:
-    """Lexical tokens of an item; the title counts twice because it names the topic."""
-    return tokenize(item.title) * 2 + tokenize(f"{item.text} {' '.join(item.keywords)}")
+def item_tokens(item: CatalogItem, *, query: bool = False) -> list[str]:
+    """Lexical tokens of an item; as a query its title counts three times (measured best on bdci2019)."""
+    return tokenize(item.title) * (3 if query else 1) + tokenize(f"{item.text} {' '.join(item.keywords)}")

@@ -1,6 +1,7 @@
 """FAISS vector index keyed by catalog id: exact inner product while small, HNSW above a threshold."""
 
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -10,7 +11,7 @@ HNSW = "hnsw"
 _MIN_REBUILD = 1000
 
 
-def _flat(dim: int) -> faiss.IndexIDMap2:
+def _flat(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
@@ -32,8 +33,8 @@ class VectorIndex:
         self._row_of: dict[int, int] = {}
         self._free: list[int] = []
         self._rows = 0
-        self._main = _flat(dim)
-        self._delta = _flat(dim)
+        self._main: Any = _flat(dim)
+        self._delta: Any = _flat(dim)
         self._stale: set[int] = set()
         self.kind = FLAT
 
@@ -110,10 +111,11 @@ class VectorIndex:
 
     def _maybe_reorganise(self) -> None:
         n = len(self._row_of)
-        if self.kind == FLAT and n > self.hnsw_threshold:
-            self.rebuild()
-        elif self.kind == HNSW and (n < self.hnsw_threshold // 2 or
-                                    self._delta.ntotal + len(self._stale) > max(_MIN_REBUILD, n // 20)):
+        if self.kind == FLAT:
+            grown = n > self.hnsw_threshold
+        else:  # shrunk well below the threshold, or too much masked or waiting in the delta
+            grown = n < self.hnsw_threshold // 2 or self._delta.ntotal + len(self._stale) > max(_MIN_REBUILD, n // 20)
+        if grown:
             self.rebuild()
 
     def rebuild(self) -> None:
@@ -124,7 +126,7 @@ class VectorIndex:
             hnsw = faiss.IndexHNSWFlat(self.dim, self.hnsw_m, faiss.METRIC_INNER_PRODUCT)
             hnsw.hnsw.efConstruction = 80
             hnsw.hnsw.efSearch = self.ef_search
-            main = faiss.IndexIDMap2(hnsw)
+            main: Any = faiss.IndexIDMap2(hnsw)
             threads = faiss.omp_get_max_threads()
             faiss.omp_set_num_threads(2)  # a build is a batch job
             try:
@@ -188,11 +190,12 @@ class VectorIndex:
         self._row_of = {int(i): r for r, i in enumerate(ids.tolist())}
         self._free = []
         self._rows = len(ids)
-        main = faiss.read_index(str(directory / "main.faiss"))
+        main: Any = faiss.read_index(str(directory / "main.faiss"))
         self.kind = HNSW if "HNSW" in type(faiss.downcast_index(main.index)).__name__ else FLAT
         self._main = main
         if self.kind == HNSW:
-            faiss.downcast_index(main.index).hnsw.efSearch = self.ef_search
+            inner: Any = faiss.downcast_index(main.index)
+            inner.hnsw.efSearch = self.ef_search
         self._stale = set(np.load(directory / "stale.npy").tolist())
         delta_ids = np.load(directory / "delta.npy")
         self._delta = _flat(self.dim)

@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import select
 
 from services.catalog.deps import CurrentUser, SessionDep, SettingsDep
 from services.catalog.errors import NotFound, Unauthorized
 from services.catalog.models import ApiToken, User
-from services.catalog.schemas import ApiTokenCreated, Token, UserPublic
+from services.catalog.schemas import MAX_ID, ApiTokenCreated, Token, UserPublic
 from services.catalog.security import create_access_token, hash_api_token, new_api_token, verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -17,7 +17,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 def authenticate(session: SessionDep, login: str, password: str) -> User:
     """The active user with this login and password, else 401."""
-    user = session.exec(select(User).where(User.login == login)).first()
+    # A NUL can never be in a stored login, and PostgreSQL would refuse to compare it.
+    user = session.exec(select(User).where(User.login == login)).first() if "\x00" not in login else None
     if user is None or not user.is_active or not verify_password(password, user.password_hash):
         raise Unauthorized("用户名或密码错误", "Wrong login or password")
     return user
@@ -39,17 +40,19 @@ def me(user: CurrentUser) -> User:
 
 
 @router.post("/api-tokens", response_model=ApiTokenCreated, status_code=201)
-def create_api_token(user: CurrentUser, session: SessionDep, name: str = "script") -> ApiTokenCreated:
+def create_api_token(user: CurrentUser, session: SessionDep,
+                     name: Annotated[str, Query(min_length=1, max_length=100, pattern=r"^[^\x00]+$")] = "script",
+                     ) -> ApiTokenCreated:
     """Issue a long-lived API token for scripts acting as the caller (shown once)."""
     secret = new_api_token()
-    row = ApiToken(user_id=user.id or 0, name=name[:100], token_hash=hash_api_token(secret))
+    row = ApiToken(user_id=user.id or 0, name=name, token_hash=hash_api_token(secret))
     session.add(row)
     session.commit()
     return ApiTokenCreated(id=row.id or 0, name=row.name, token=secret)
 
 
 @router.delete("/api-tokens/{token_id}", status_code=204)
-def revoke_api_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+def revoke_api_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser, session: SessionDep) -> None:
     """Revoke one of the caller's API tokens."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:

@@ -1,10 +1,11 @@
 """CRUD and search routes for research outputs and technology needs (one factory, two routers)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +25,7 @@ from services.catalog.items import (
 )
 from services.catalog.present import present_needs, present_outputs
 from services.catalog.schemas import (
+    MAX_ID,
     NeedCreate,
     NeedPublic,
     NeedsPublic,
@@ -33,7 +35,15 @@ from services.catalog.schemas import (
     OutputsPublic,
     OutputUpdate,
 )
-from shared.vocab import Cluster, CooperationMode, Maturity
+from shared.vocab import Cluster, CooperationMode, Maturity, NeedStatus, OutputStatus
+
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+STATUSES = {OUTPUTS.kind: [s.value for s in OutputStatus], NEEDS.kind: [s.value for s in NeedStatus]}
+
+
+def _invalid(column: str, zh: str, en: str) -> AppError:
+    return AppError(f"请求内容有误：{column}: {zh}", f"Invalid request: {column}: {en}", status_code=422,
+                    code="validation_error", detail=[{"column": column, "zh": zh, "en": en}])
 
 
 def list_query(
@@ -44,17 +54,19 @@ def list_query(
     maturity: Maturity | None = None,
     cooperation_mode: CooperationMode | None = None,
     status: str | None = None,
-    organisation_id: int | None = None,
+    organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     updated_since: datetime | None = None,
     sort: Annotated[str, Query(description="updated_at, created_at, title, id or relevance; prefix - for descending")] = "-updated_at",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> ListQuery:
     """Parse the list filters shared by outputs and needs."""
     if sort.lstrip("-+") not in SORTABLE:
-        raise AppError(f"不能按 {sort} 排序，可选：{', '.join(sorted(SORTABLE))}",
-                       f"Cannot sort by {sort}; choose one of {', '.join(sorted(SORTABLE))}", status_code=422,
-                       code="validation_error")
+        choices = ", ".join(sorted(SORTABLE))
+        raise _invalid("sort", f"不能按 {sort} 排序，可选：{choices}", f"cannot sort by {sort}; choose one of {choices}")
+    for name, value in (("q", q), ("field", field), ("region", region), ("status", status)):
+        if value is not None and "\x00" in value:
+            raise _invalid(name, "不能包含空字符 NUL", "must not contain NUL characters")
     return ListQuery(q=q, field=field, cluster=cluster, region=region, maturity=maturity,
                      cooperation_mode=cooperation_mode, status=status, organisation_id=organisation_id,
                      updated_since=updated_since, sort=sort, page=page, page_size=page_size)
@@ -63,8 +75,11 @@ def list_query(
 ListQueryDep = Annotated[ListQuery, Depends(list_query)]
 
 
-def _commit(session: SessionDep, spec: KindSpec) -> None:
+@contextmanager
+def _unique_external_id(session: SessionDep, spec: KindSpec) -> Iterator[None]:
+    # The write flushes inside the block, so a duplicate external_id can surface before or at commit.
     try:
+        yield
         session.commit()
     except IntegrityError as exc:
         session.rollback()
@@ -81,35 +96,38 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
     @router.get("", response_model=page_model, summary=f"List {spec.en}s")
     def list_(user: OptionalUser, session: SessionDep, query: ListQueryDep) -> Any:
         """List the items the caller may see, filtered, searched, sorted and paged, with the total count."""
+        if query.status is not None and query.status not in STATUSES[spec.kind]:
+            allowed = ", ".join(STATUSES[spec.kind])
+            raise _invalid("status", f"不是允许的取值，可选：{allowed}", f"must be one of {allowed}")
         items, total = list_items(session, spec, user, query)
-        return page_model(data=present(session, items), count=total)
+        return page_model(data=present(session, items, user), count=total)
 
     @router.post("", response_model=public_model, status_code=201, summary=f"Create a {spec.en}")
     def create(body: create_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
         """Create an item owned by the caller's organisation."""
-        item = create_item(session, spec, user=user, data=body)
-        _commit(session, spec)
-        return present(session, [item])[0]
+        with _unique_external_id(session, spec):
+            item = create_item(session, spec, user=user, data=body)
+        return present(session, [item], user)[0]
 
     @router.get("/{item_id}", response_model=public_model, summary=f"Read a {spec.en}")
-    def read(item_id: int, user: OptionalUser, session: SessionDep) -> Any:
+    def read(item_id: ItemId, user: OptionalUser, session: SessionDep) -> Any:
         """One item, if the caller may see it."""
-        return present(session, [get_visible(session, spec, item_id, user)])[0]
+        return present(session, [get_visible(session, spec, item_id, user)], user)[0]
 
     @router.patch("/{item_id}", response_model=public_model, summary=f"Update a {spec.en}")
-    def update(item_id: int, body: update_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
+    def update(item_id: ItemId, body: update_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
         """Change an item; `version` must be the one you read (else 409)."""
-        item = get_visible(session, spec, item_id, user)
+        item = get_visible(session, spec, item_id, user, for_update=True)
         values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         version = values.pop("version")
-        apply_update(session, item, user=user, values=values, expected_version=version)
-        _commit(session, spec)
-        return present(session, [item])[0]
+        with _unique_external_id(session, spec):
+            apply_update(session, item, user=user, values=values, expected_version=version)
+        return present(session, [item], user)[0]
 
     @router.delete("/{item_id}", status_code=204, summary=f"Delete a {spec.en}")
-    def remove(item_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    def remove(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Response:
         """Delete an item."""
-        item = get_visible(session, spec, item_id, user)
+        item = get_visible(session, spec, item_id, user, for_update=True)
         delete_item(session, item, user=user)
         session.commit()
         return Response(status_code=204)

@@ -1,13 +1,15 @@
 """Organisations: anyone signed in may list them; admins manage them."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from services.catalog.deps import AdminUser, CurrentUser, SessionDep
 from services.catalog.errors import Conflict, NotFound
 from services.catalog.models import Organisation
-from services.catalog.schemas import OrganisationCreate, OrganisationPublic, OrganisationUpdate
+from services.catalog.schemas import MAX_ID, OrganisationCreate, OrganisationPublic, OrganisationUpdate
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
@@ -32,7 +34,7 @@ def create_organisation(body: OrganisationCreate, _: AdminUser, session: Session
 
 
 @router.patch("/{org_id}", response_model=OrganisationPublic)
-def update_organisation(org_id: int, body: OrganisationUpdate, _: AdminUser, session: SessionDep) -> Organisation:
+def update_organisation(org_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: OrganisationUpdate, _: AdminUser, session: SessionDep) -> Organisation:
     """Rename an organisation or change its region (admins)."""
     org = session.get(Organisation, org_id)
     if org is None:

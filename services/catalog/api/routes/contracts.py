@@ -1,0 +1,56 @@
+"""Technology contract registration (技术合同登记)."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.exc import IntegrityError
+
+from services.catalog.deps import SessionDep, require_roles
+from services.catalog.errors import Conflict, NotFound
+from services.catalog.models import User
+from services.catalog.vocab import Role
+from services.catalog.workflow import contracts
+from services.catalog.workflow.models import TechContract
+from services.catalog.workflow.schemas import ContractCreate, ContractPublic, ContractsPublic
+from services.catalog.workflow.vocab import ContractType
+from shared.vocab import Cluster
+
+router = APIRouter(prefix="/contracts", tags=["contracts"])
+Staff = Annotated[User, Depends(require_roles(Role.broker, Role.admin))]
+
+
+@router.post("", response_model=ContractPublic, status_code=201,
+             responses={409: {"description": "duplicate registration number or illegal match transition"},
+                        422: {"description": "invalid amount, date or parties"}})
+def register(body: ContractCreate, user: Staff, session: SessionDep) -> Any:
+    """Register a contract; its match moves to signed and (by default) its need is marked solved."""
+    contract = contracts.register(session, user=user, data=body)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"登记编号 {body.registration_no} 已存在，或该对接已登记过合同",
+                       f"Registration number {body.registration_no} exists, or the match already has a contract") from exc
+    return contracts.present(session, [contract])[0]
+
+
+@router.get("", response_model=ContractsPublic)
+def list_contracts(
+    user: Staff, session: SessionDep, region: str | None = None, cluster: Cluster | None = None,
+    contract_type: ContractType | None = None, date_from: date | None = None, date_to: date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> Any:
+    """Registered contracts, newest signing first."""
+    rows, total = contracts.list_contracts(session, region=region, cluster=cluster, contract_type=contract_type,
+                                           date_from=date_from, date_to=date_to, page=page, page_size=page_size)
+    return ContractsPublic(data=contracts.present(session, rows), count=total)
+
+
+@router.get("/{contract_id}", response_model=ContractPublic)
+def read(contract_id: int, user: Staff, session: SessionDep) -> Any:
+    """One registered contract."""
+    contract = session.get(TechContract, contract_id)
+    if contract is None:
+        raise NotFound(f"找不到合同 {contract_id}", f"No contract {contract_id}")
+    return contracts.present(session, [contract])[0]

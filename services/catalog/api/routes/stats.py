@@ -1,0 +1,95 @@
+"""The bureau's statistics (brokers and admins only) as JSON, XLSX or CSV."""
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.catalog.deps import SessionDep, SettingsDep, require_roles
+from services.catalog.errors import AppError
+from services.catalog.models import User
+from services.catalog.vocab import Role
+from services.catalog.workflow import export, stats
+from services.catalog.workflow.schemas import BrokerActivity, ContractStats, Coverage, Funnel, Overview, StatsSummary
+from shared.vocab import Cluster
+
+router = APIRouter(prefix="/stats", tags=["statistics"])
+Staff = Annotated[User, Depends(require_roles(Role.broker, Role.admin))]
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "sign in"}, 403: {"description": "brokers and admins only"}}
+
+
+def stats_filter(
+    date_from: Annotated[date | None, Query(description="from this day (inclusive)")] = None,
+    date_to: Annotated[date | None, Query(description="up to this day (inclusive)")] = None,
+    region: Annotated[str | None, Query(max_length=50, description="county/district, e.g. 新会区")] = None,
+    cluster: Cluster | None = None,
+) -> stats.StatsFilter:
+    """Parse the filters shared by every statistic."""
+    if date_from and date_to and date_from > date_to:
+        raise AppError("开始日期不能晚于结束日期", "date_from must not be after date_to", status_code=422,
+                       code="validation_error")
+    return stats.StatsFilter(date_from=date_from, date_to=date_to, region=region, cluster=cluster)
+
+
+FilterDep = Annotated[stats.StatsFilter, Depends(stats_filter)]
+Threshold = Annotated[float | None, Query(ge=0.0, le=1.0, description="adequate-supply score; default from settings")]
+
+
+@router.get("", response_model=StatsSummary, responses=ERRORS)
+def summary(user: Staff, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None) -> Any:
+    """Every statistic at once."""
+    return stats.summary(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold)
+
+
+@router.get("/overview", response_model=Overview, responses=ERRORS)
+def overview(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+    """Counts of outputs, needs (open / solved), matches by status and contracts."""
+    return stats.overview(session, f)
+
+
+@router.get("/funnel", response_model=Funnel, responses=ERRORS)
+def funnel(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+    """The funnel from proposed to signed: conversion rates, median days per step, decline reasons."""
+    return stats.funnel(session, f)
+
+
+@router.get("/contracts", response_model=ContractStats, responses=ERRORS)
+def contracts(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+    """Contract count and turnover by month, county/district, cluster and type."""
+    return stats.contracts(session, f)
+
+
+@router.get("/brokers", response_model=list[BrokerActivity], responses=ERRORS)
+def brokers(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+    """Each broker's matches by status, actions in the period and contracts registered."""
+    return stats.brokers(session, f)
+
+
+@router.get("/coverage", response_model=Coverage, responses=ERRORS)
+def coverage(user: Staff, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
+             limit: Annotated[int, Query(ge=0, le=5000)] = 100) -> Any:
+    """Share of open needs with adequate supply, and the needs without (candidates for 揭榜挂帅)."""
+    return stats.coverage(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold,
+                          unmet_limit=limit)
+
+
+@router.get("/export", responses={**ERRORS, 200: {"content": {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}, "text/csv": {}}}})
+def export_stats(
+    user: Staff, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
+    format: Literal["xlsx", "csv"] = "xlsx",
+    report: Annotated[str, Query(description="for CSV: " + ", ".join(export.REPORTS))] = "contracts_by_month",
+) -> Response:
+    """All statistics as an XLSX workbook, or one report as CSV, with Chinese headers."""
+    if format == "csv" and report not in export.REPORTS:
+        raise AppError(f"没有名为 {report} 的报表，可选：{', '.join(export.REPORTS)}",
+                       f"No report {report}; choose one of {', '.join(export.REPORTS)}", status_code=422,
+                       code="validation_error")
+    data = stats.summary(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold,
+                         unmet_limit=5000)
+    if format == "csv":
+        return Response(export.to_csv(data, report), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="duijie-{report}.csv"'})
+    return Response(export.to_xlsx(data),
+                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="duijie-stats.xlsx"'})

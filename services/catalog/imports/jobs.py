@@ -1,0 +1,88 @@
+"""Large imports run in a background thread with their own session; progress is kept in the ImportJob table."""
+
+import logging
+import threading
+import uuid
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from services.catalog.errors import AppError, NotFound
+from services.catalog.imports.schemas import JobPublic
+from services.catalog.imports.service import result_of
+from services.catalog.imports.upsert import write_rows
+from services.catalog.imports.validation import Validated
+from services.catalog.items import SPECS, KindSpec
+from services.catalog.models import ImportJob, User, utcnow
+from services.catalog.vocab import Role
+from shared.vocab import ItemKind
+
+log = logging.getLogger(__name__)
+COMMIT_EVERY = 100
+
+
+class JobStatus:
+    """States of an import job."""
+
+    pending = "pending"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+def start_job(engine: sa.Engine, spec: KindSpec, *, user: User, validated: Validated) -> ImportJob:
+    """Record a job for the validated rows and start writing them in a background thread."""
+    job = ImportJob(id=str(uuid.uuid4()), kind=spec.kind, total=len(validated.rows), created_by=user.id or 0)
+    with Session(engine, expire_on_commit=False) as session:
+        session.add(job)
+        session.commit()
+    thread = threading.Thread(target=run_job, args=(engine, job.id, user.id, validated),
+                              name=f"import-{job.id[:8]}", daemon=True)
+    thread.start()
+    return job
+
+
+def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Validated) -> None:
+    """Write the rows in chunks, each committed together with the job's progress; record the outcome."""
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(ImportJob, job_id)
+        user = session.get(User, user_id)
+        if job is None or user is None:
+            return
+        spec = SPECS[ItemKind(job.kind)]
+        job.status = JobStatus.running
+        session.commit()
+
+        def progress(done: int) -> None:
+            job.processed = done
+            session.add(job)
+
+        try:
+            counts = write_rows(session, spec, user=user, rows=validated.rows, fields=validated.fields,
+                                on_progress=progress, commit_every=COMMIT_EVERY)
+            job.status = JobStatus.succeeded
+            job.processed = job.total
+            job.result = result_of(spec, validated, written=True, counts=counts.as_dict()).model_dump(mode="json")
+        except Exception as exc:
+            # Rows of chunks already committed stay; re-running the same file completes it idempotently.
+            log.exception("import job %s failed", job_id)
+            session.rollback()
+            job = session.get(ImportJob, job_id) or job
+            job.status = JobStatus.failed
+            zh, en = (exc.zh, exc.en) if isinstance(exc, AppError) else ("导入过程中出错，已写入的部分可重新上传同一文件补全",
+                                                                        f"The import failed: {exc}")
+            job.result = {"message_zh": zh, "message_en": en}
+        job.finished_at = utcnow()
+        session.add(job)
+        session.commit()
+
+
+def read_job(session: Session, job_id: str, user: User) -> JobPublic:
+    """A job, visible only to its creator and to admins (404 for anyone else)."""
+    job = session.get(ImportJob, job_id)
+    if job is None or (job.created_by != user.id and user.role != Role.admin):
+        raise NotFound(f"找不到导入任务 {job_id}", f"No import job {job_id}")
+    percent = 100.0 if job.total == 0 and job.status == JobStatus.succeeded else (
+        round(100.0 * job.processed / job.total, 1) if job.total else 0.0)
+    return JobPublic(id=job.id, kind=job.kind, status=job.status, total=job.total, processed=job.processed,
+                     percent=percent, result=job.result, created_at=job.created_at, finished_at=job.finished_at)

@@ -1,0 +1,39 @@
+"""Mounting the portal on the catalog app: page routes, CSRF checks and static files."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from services.catalog.deps import SettingsDep
+from services.catalog.errors import AppError
+from services.catalog.portal.pages import account, public
+
+STATIC_DIR = Path(__file__).parent / "static"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def require_csrf(request: Request, settings: SettingsDep) -> None:
+    """Refuse any unsafe request to a portal page that lacks a valid CSRF token."""
+    from services.catalog.portal.csrf import csrf_ok
+
+    if request.method not in SAFE_METHODS and not await csrf_ok(request, settings.secret_key):
+        raise AppError("表单已失效或来源不明（缺少安全令牌），请刷新页面后重试",
+                       "The form has expired or did not come from this site (missing security token); "
+                       "reload the page and try again", status_code=403, code="csrf")
+
+
+def portal_router() -> APIRouter:
+    """Every page of the portal, behind the CSRF check."""
+    from services.catalog.portal.pages import broker, bureau, enterprise, inbox, university
+
+    router = APIRouter(dependencies=[Depends(require_csrf)])
+    for module in (account, enterprise, university, inbox, broker, bureau, public):
+        router.include_router(module.router)
+    return router
+
+
+def install_portal(app: FastAPI) -> None:
+    """Serve the portal's pages at / and its scripts, styles and fonts at /static."""
+    app.include_router(portal_router())
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="portal-static")

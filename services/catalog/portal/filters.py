@@ -1,0 +1,56 @@
+"""Reading search filters from a page's query string leniently (a bad value is ignored, never a 422)."""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import Request
+
+from services.catalog.items import ListQuery
+from shared.vocab import Cluster, CooperationMode, Maturity
+
+PAGE_SIZE = 10
+FILTER_NAMES = ("q", "field", "cluster", "region", "maturity", "cooperation_mode")
+
+
+@dataclass
+class SearchForm:
+    """The filters a reader chose, the list query they make, and links to other pages of results."""
+
+    values: dict[str, str]
+    page: int
+
+    def query(self, **extra: object) -> ListQuery:
+        """The catalog list query for these filters."""
+        sort = "relevance" if self.values.get("q") else "-updated_at"
+        args: dict[str, object] = {k: v for k, v in self.values.items() if v}
+        return ListQuery(**args, sort=sort, page=self.page, page_size=PAGE_SIZE, **extra)  # type: ignore[arg-type]
+
+    def link(self, page: int) -> str:
+        """The query string of another page of the same search."""
+        params = {k: v for k, v in self.values.items() if v}
+        if page > 1:
+            params["page"] = str(page)
+        return "?" + urlencode(params) if params else "?"
+
+
+def _allowed(value: str, choices: list[str]) -> str:
+    return value if value in choices else ""
+
+
+def read_search(request: Request) -> SearchForm:
+    """The search filters of a request, with unknown vocabulary values dropped."""
+    params = request.query_params
+    values = {name: (params.get(name) or "").strip()[:100] for name in FILTER_NAMES}
+    values["cluster"] = _allowed(values["cluster"], [c.value for c in Cluster])
+    values["maturity"] = _allowed(values["maturity"], [m.value for m in Maturity])
+    values["cooperation_mode"] = _allowed(values["cooperation_mode"], [m.value for m in CooperationMode])
+    try:
+        page = max(1, min(int(params.get("page") or 1), 10_000))
+    except ValueError:
+        page = 1
+    return SearchForm(values=values, page=page)
+
+
+def page_count(total: int) -> int:
+    """How many result pages `total` items make."""
+    return max(1, -(-total // PAGE_SIZE))

@@ -1,0 +1,64 @@
+"""The portal's language (Chinese first, English on request) and the labels of the shared vocabularies."""
+
+from enum import StrEnum
+
+from fastapi import Request
+
+from shared.vocab import Cluster, Confidentiality, CooperationMode, IpForm, Maturity, NeedStatus, OutputStatus
+
+LANG_COOKIE = "lang"
+LANGUAGES = ("zh", "en")
+
+_STATUS_EN = {
+    "draft": "Draft", "published": "Published", "archived": "Archived", "open": "Open",
+    "in_progress": "In progress", "solved": "Solved", "closed": "Closed", "public": "Public",
+    "brokers_only": "Brokers only",
+}
+_STATUS_ZH = {
+    "draft": "草稿", "published": "已发布", "archived": "已归档", "open": "征集中", "in_progress": "对接中",
+    "solved": "已解决", "closed": "已关闭", "public": "公开", "brokers_only": "仅技术经纪人可见",
+    "enterprise": "企业", "university": "高校/院所", "broker": "技术经纪人", "admin": "科技局",
+}
+_ROLE_EN = {"enterprise": "Enterprise", "university": "University / lab", "broker": "Technology broker",
+            "admin": "Science bureau"}
+
+
+def _english_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    enums: tuple[type[StrEnum], ...] = (Cluster, CooperationMode, IpForm, Maturity)
+    for enum in enums:
+        for member in enum:
+            labels[member.value] = member.name.replace("_", " ").capitalize()
+    labels.update({"新能源电池": "New-energy batteries", "高端装备": "High-end equipment", "新材料": "New materials",
+                   "新一代电子信息": "Electronics & IT", "硅能源": "Silicon energy", "激光与增材制造": "Laser & additive",
+                   "大健康": "Health", "安全应急": "Safety & emergency", "现代农业与食品": "Agri-food",
+                   "生物医药": "Biomedicine", "实验室": "Lab", "已有样品": "Prototype", "小批量生产": "Small batch",
+                   "产业化": "Industrialised", "技术转让": "Transfer", "技术许可": "Licence",
+                   "合作开发": "Joint development", "委托开发": "Commissioned development", "作价入股": "Equity",
+                   "技术服务": "Service", "其他": "Other", "面议": "Negotiable"})
+    return labels
+
+
+_VALUE_EN = _english_labels()
+# Status-like values are stored in English; Chinese labels for them come from _STATUS_ZH.
+_ = (Confidentiality, NeedStatus, OutputStatus)
+
+
+def page_language(request: Request) -> str:
+    """'en' when ?lang=en or the lang cookie asks for English, else 'zh' (Chinese first)."""
+    lang = (request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "zh").lower()
+    return "en" if lang.startswith("en") else "zh"
+
+
+def pick(lang: str, zh: str, en: str) -> str:
+    """The Chinese or English text of a pair."""
+    return en if lang == "en" else zh
+
+
+def value_label(lang: str, value: str | None) -> str:
+    """A stored vocabulary value (Chinese label or status code) as shown to the reader."""
+    if value is None:
+        return "—"
+    if lang == "en":
+        return _VALUE_EN.get(value) or _STATUS_EN.get(value) or _ROLE_EN.get(value) or value
+    return _STATUS_ZH.get(value, value)

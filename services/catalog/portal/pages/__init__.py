@@ -1,0 +1,1 @@
+"""Page routes of the portal, one module per audience."""

@@ -1,0 +1,58 @@
+"""Signing in and out of the portal."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from services.catalog.api.routes.auth import authenticate
+from services.catalog.deps import SESSION_COOKIE
+from services.catalog.errors import Unauthorized
+from services.catalog.portal.context import PageDep
+from services.catalog.portal.routing import PortalRoute
+from services.catalog.security import create_access_token
+from services.catalog.vocab import Role
+
+router = APIRouter(route_class=PortalRoute, include_in_schema=False)
+
+HOME_OF_ROLE = {Role.enterprise: "/my/needs", Role.university: "/my/outputs", Role.broker: "/broker",
+                Role.admin: "/bureau"}
+
+
+def safe_next(url: str | None) -> str | None:
+    """A local path to return to, or None (never an absolute URL elsewhere)."""
+    if url and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return None
+
+
+@router.get("/login")
+def login_page(page: PageDep, next: str | None = None, expired: str | None = None) -> Response:
+    """The sign-in form."""
+    return page.render("login.html", next=safe_next(next) or "", expired=bool(expired), login="", error=None)
+
+
+@router.post("/login")
+def login(page: PageDep, login: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+          next: Annotated[str, Form()] = "") -> Response:
+    """Check the password, set the HttpOnly session cookie and go on."""
+    try:
+        user = authenticate(page.session, login.strip(), password)
+    except Unauthorized:
+        return page.render("login.html", status_code=401, next=safe_next(next) or "", expired=False,
+                           login=login, error=page.tr("用户名或密码错误", "Wrong login or password"))
+    assert user.id is not None
+    minutes = page.settings.access_token_minutes
+    token = create_access_token(user_id=user.id, secret=page.settings.secret_key, minutes=minutes)
+    response = page.redirect(safe_next(next) or HOME_OF_ROLE.get(Role(user.role), "/"))
+    response.set_cookie(SESSION_COOKIE, token, max_age=minutes * 60, httponly=True, samesite="lax",
+                        secure=page.request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout(page: PageDep) -> Response:
+    """Forget the session cookie."""
+    response = page.redirect("/?signed_out=1")
+    response.delete_cookie(SESSION_COOKIE)
+    return response

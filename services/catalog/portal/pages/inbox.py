@@ -1,0 +1,52 @@
+"""The inbox of enterprises and universities: notifications and introductions awaiting an answer."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import Response
+
+from services.catalog.portal.context import PageDep
+from services.catalog.portal.routing import PortalRoute
+from services.catalog.portal.workflow_view import awaiting_answer, inbox
+from services.catalog.vocab import Role
+
+router = APIRouter(route_class=PortalRoute, include_in_schema=False)
+
+
+@router.get("/inbox")
+def inbox_page(page: PageDep) -> Response:
+    """Introductions to answer and the newest notifications."""
+    user = page.require(Role.enterprise, Role.university, Role.broker, Role.admin)
+    notes = inbox(page.session, user)
+    pending = awaiting_answer(page.session, user) if user.role in (Role.enterprise, Role.university) else []
+    from services.catalog.workflow.vocab import DeclineReason
+
+    return page.render("inbox.html", notes=notes[0] if notes else None, unread=notes[1] if notes else 0,
+                       pending=pending, reasons=[r.value for r in DeclineReason],
+                       answered=page.request.query_params.get("answered"))
+
+
+@router.post("/inbox/matches/{match_id}/respond")
+def respond(match_id: int, page: PageDep, answer: Annotated[str, Form()],
+            reason: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+    """Accept or decline an introduction for the reader's side."""
+    user = page.require(Role.enterprise, Role.university)
+    from services.catalog.workflow import service
+
+    match = service.get_match(page.session, match_id, user, for_update=True)
+    accept = answer == "accept"
+    service.respond(page.session, match=match, user=user, accept=accept, reason=None if accept else (reason or "其他"),
+                    note=note.strip()[:2000] or None)
+    page.session.commit()
+    return page.redirect(f"/inbox?answered={'accepted' if accept else 'declined'}")
+
+
+@router.post("/inbox/read-all")
+def read_all(page: PageDep) -> Response:
+    """Mark every notification read."""
+    user = page.require()
+    from services.catalog.workflow import notifications
+
+    notifications.mark_all_read(page.session, user=user)
+    page.session.commit()
+    return page.redirect("/inbox")

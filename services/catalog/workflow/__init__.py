@@ -1,0 +1,1 @@
+"""The broker workflow: matches, introductions, notifications, technology contracts and statistics."""

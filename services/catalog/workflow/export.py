@@ -1,0 +1,84 @@
+"""The statistics as spreadsheets with Chinese headers: one XLSX workbook, or one report as CSV."""
+
+import csv
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from services.catalog.workflow.schemas import StatsSummary
+from services.catalog.workflow.transitions import label
+from services.catalog.workflow.vocab import MatchStatus
+
+Table = tuple[str, list[str], list[list[Any]]]
+
+REPORTS = ("overview", "funnel", "contracts_by_month", "contracts_by_region", "contracts_by_cluster",
+           "contracts_by_type", "brokers", "coverage", "unmet_needs")
+
+
+def tables(s: StatsSummary) -> dict[str, Table]:
+    """Every report as (sheet title, Chinese headers, rows)."""
+    o = s.overview
+    overview_rows: list[list[Any]] = [
+        ["科技成果总数", o.outputs["total"]], ["已发布成果", o.outputs.get("published", 0)],
+        ["技术需求总数", o.needs["total"]], ["未解决需求", o.needs.get("open", 0)],
+        ["已解决需求", o.needs.get("solved", 0)],
+        *[[f"对接·{label(k)}", v] for k, v in o.matches_by_status.items()],
+        ["技术合同数", o.contracts], ["合同成交额（元）", float(o.contract_amount_yuan)],
+    ]
+    funnel_rows = [[st.label, st.reached, label(st.next_status) if st.next_status else "",
+                    st.conversion, st.median_days_to_next, st.declined_here] for st in s.funnel.steps]
+
+    def buckets(name: str, head: str, rows: list[Any]) -> Table:
+        return name, [head, "合同数", "成交额（元）"], [[b.key, b.count, float(b.amount_yuan)] for b in rows]
+
+    c = s.contracts
+    statuses = list(MatchStatus)
+    broker_rows = [[b.name, b.matches, *[b.by_status[st.value] for st in statuses], b.actions,
+                    b.contracts_registered] for b in s.brokers]
+    cov = s.coverage
+    coverage_rows = [[k, v["open_needs"], v["covered"], v["share"]] for k, v in cov.by_cluster.items()]
+    coverage_rows.append(["合计", cov.open_needs, cov.covered, cov.share])
+    unmet_rows = [[u.need_id, u.title, u.organisation_name, u.cluster, u.region, u.created_at.date().isoformat(),
+                   u.best_score] for u in cov.unmet]
+    return {
+        "overview": ("概况", ["指标", "数值"], overview_rows),
+        "funnel": ("转化漏斗", ["环节", "到达对数", "下一环节", "转化率", "中位天数", "在此环节放弃"], funnel_rows),
+        "contracts_by_month": buckets("合同按月份", "月份", c.by_month),
+        "contracts_by_region": buckets("合同按区县", "区县", c.by_region),
+        "contracts_by_cluster": buckets("合同按产业集群", "产业集群", c.by_cluster),
+        "contracts_by_type": buckets("合同按类型", "合同类型", c.by_type),
+        "brokers": ("技术经纪人", ["经纪人", "负责对接数", *[label(st) for st in statuses], "操作次数", "登记合同数"],
+                    broker_rows),
+        "coverage": (f"供需覆盖（阈值{cov.threshold}）", ["产业集群", "未解决需求数", "有合格供给", "覆盖率"],
+                     coverage_rows),
+        "unmet_needs": ("无合格供给的需求", ["需求编号", "需求名称", "企业", "产业集群", "区县", "发布日期", "最高匹配分"],
+                        unmet_rows),
+    }
+
+
+def to_xlsx(s: StatsSummary) -> bytes:
+    """All reports as one workbook, one sheet each."""
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for title, headers, rows in tables(s).values():
+        ws = wb.create_sheet(title[:31])
+        ws.append(headers)
+        for row in rows:
+            ws.append(row)
+        for i, h in enumerate(headers, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, len(h) * 2 + 2)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_csv(s: StatsSummary, report: str) -> bytes:
+    """One report as CSV, UTF-8 with a byte-order mark so that Excel shows the Chinese."""
+    _, headers, rows = tables(s)[report]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -1,0 +1,16 @@
+"""Ranking endpoints."""
+
+from fastapi import APIRouter, Depends, HTTPException, status
+
+from services.matcher.api.deps import MatcherDep, require_service
+from shared.schemas import MatchRequest, MatchResponse
+
+router = APIRouter(prefix="/v1", tags=["match"], dependencies=[Depends(require_service)])
+
+
+@router.post("/match", response_model=MatchResponse)
+def match(request: MatchRequest, matcher: MatcherDep) -> MatchResponse:
+    """Rank items of the target kind for a catalog item or free text, each with its explanation."""
+    if request.item is None and not (request.text or "").strip():
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "give either an item or a non-empty text")
+    return matcher.match(request)

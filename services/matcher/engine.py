@@ -1,0 +1,147 @@
+"""The matcher: applies catalog changes to the index and answers match requests."""
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+
+from services.matcher import persist
+from services.matcher.config import MatcherSettings
+from services.matcher.embedder import Embedder, embed_items, embed_text
+from services.matcher.explain import explain, matched_terms
+from services.matcher.ranking import Fusion, Query, rank
+from services.matcher.store import MatchIndex, Prepared
+from services.matcher.text import item_tokens, tokenize
+from shared.schemas import CatalogItem, ChangeEvent, MatcherStatus, MatchRequest, MatchResponse, MatchResult
+from shared.vocab import ChangeOp, Confidentiality, ItemKind
+
+log = logging.getLogger(__name__)
+
+
+class Matcher:
+    """Index plus the models that fill it; thread-safe, CPU-bound (call it from worker threads)."""
+
+    def __init__(self, settings: MatcherSettings, embedder: Embedder, embedder2: Embedder | None = None,
+                 fusion: Fusion | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.embedder2 = embedder2
+        self.fusion = fusion or Fusion(method=settings.fusion)
+        if embedder2 is None:
+            self.fusion.dense2 = 0.0
+        self.index = MatchIndex(embedder.dimension, embedder2.dimension if embedder2 else None,
+                                hnsw_threshold=settings.hnsw_threshold, hnsw_m=settings.hnsw_m,
+                                ef_search=settings.hnsw_ef_search)
+        self._saved_version = 0
+        self._last_save = 0.0
+        self._save_seconds = 0.0
+
+    @property
+    def model(self) -> str:
+        """Name of the dense model(s), as reported to clients."""
+        return self.embedder.name + (f"+{self.embedder2.name}" if self.embedder2 else "")
+
+    def identity(self) -> dict[str, Any]:
+        """Model identity a stored snapshot must match."""
+        second = ({"model": self.embedder2.name, "version": self.embedder2.version,
+                   "dimension": self.embedder2.dimension} if self.embedder2 else None)
+        return persist.model_identity(self.embedder.name, self.embedder.version, self.embedder.dimension, second)
+
+    # ----- state -----
+    def load(self) -> bool:
+        """Resume from the stored snapshot; False (start from cursor 0) if absent or built by another model."""
+        with self.index.lock:
+            loaded = persist.load_snapshot(self.index, self.settings.data_dir, self.identity())
+            self._saved_version = self.index.version
+        return loaded
+
+    def save(self, *, force: bool = False) -> bool:
+        """Snapshot if anything changed, at most as often as the interval (and saving's own cost) allows."""
+        now = time.monotonic()
+        if self.index.version == self._saved_version:
+            return False
+        if not force and now - self._last_save < max(self.settings.snapshot_interval, 5 * self._save_seconds):
+            return False
+        with self.index.lock:
+            started = time.monotonic()
+            persist.save_snapshot(self.index, self.settings.data_dir, self.identity())
+            self._saved_version = self.index.version
+        self._save_seconds = time.monotonic() - started
+        self._last_save = time.monotonic()
+        return True
+
+    def prepare(self, items: list[CatalogItem]) -> list[Prepared]:
+        """Embed and tokenise items (no lock held: this is the slow part)."""
+        if not items:
+            return []
+        vecs = embed_items(items, self.embedder)
+        vecs2 = embed_items(items, self.embedder2) if self.embedder2 else None
+        return [Prepared(item=it, vector=vecs[i], vector2=None if vecs2 is None else vecs2[i],
+                         tokens=item_tokens(it)) for i, it in enumerate(items)]
+
+    def apply(self, changes: list[ChangeEvent], catalog_seq: int | None = None) -> int:
+        """Apply feed changes idempotently (the last change of an item wins); return how many were applied."""
+        latest: dict[tuple[ItemKind, int], ChangeEvent] = {}
+        for change in changes:
+            if change.seq > self.index.cursor:
+                latest[(change.kind, change.item_id)] = change
+        upserts = [c.item for c in latest.values()
+                   if c.op is not ChangeOp.delete and c.item is not None and c.item.matchable]
+        prepared = self.prepare([it for it in upserts if it is not None])
+        with self.index.lock:
+            for kind in ItemKind:
+                gone = [i for (k, i), c in latest.items() if k is kind and
+                        (c.op is ChangeOp.delete or c.item is None or not c.item.matchable)]
+                self.index[kind].remove(gone)
+                self.index[kind].upsert([p for p in prepared if p.item.kind is kind])
+            if changes:
+                self.index.cursor = max(self.index.cursor, max(c.seq for c in changes))
+                self.index.version += 1
+            if catalog_seq is not None:
+                self.index.catalog_seq = catalog_seq
+        return len(latest)
+
+    # ----- queries -----
+    def _query(self, request: MatchRequest) -> Query:
+        if request.item is not None:
+            item = request.item
+            vector = embed_items([item], self.embedder, query=True)[0]
+            vector2 = embed_items([item], self.embedder2, query=True)[0] if self.embedder2 else None
+            return Query(vector=vector, vector2=vector2, tokens=item_tokens(item, query=True), item=item)
+        text = request.text or ""
+        vector = embed_text(text, self.embedder)
+        vector2 = embed_text(text, self.embedder2) if self.embedder2 else None
+        return Query(vector=vector, vector2=vector2, tokens=tokenize(text))
+
+    def match(self, request: MatchRequest, *, restrict_to: np.ndarray | None = None) -> MatchResponse:
+        """Rank candidates of the requested kind; only matchable, permitted items, never the query itself."""
+        query = self._query(request)
+        own = request.item
+
+        def allow(cand: CatalogItem) -> bool:
+            if own is not None and cand.kind is own.kind and cand.id == own.id:
+                return False
+            if not request.include_brokers_only and cand.confidentiality == Confidentiality.brokers_only:
+                return False
+            return cand.matchable
+
+        with self.index.lock:
+            kind_index = self.index[request.target]
+            ranked = rank(kind_index, query, k=request.k, fusion=self.fusion, allow=allow, restrict_to=restrict_to)
+            results = []
+            for r in ranked:
+                terms = matched_terms(query.tokens, kind_index.lexical.tokens(r.item.id), kind_index.lexical)
+                results.append(MatchResult(kind=r.item.kind, id=r.item.id, title=r.item.title, score=r.score,
+                                           components=r.components, explanation=explain(r, terms)))
+        return MatchResponse(results=results, model=self.model)
+
+    def status(self) -> MatcherStatus:
+        """Item counts, cursor and lag behind the catalog."""
+        with self.index.lock:
+            cursor, seq = self.index.cursor, self.index.catalog_seq
+            kinds = {self.index[k].dense.kind for k in ItemKind}
+            counts = self.index.counts()
+        return MatcherStatus(items=counts, cursor=cursor, catalog_seq=seq,
+                             lag=None if seq is None else max(seq - cursor, 0), model=self.model,
+                             dimension=self.embedder.dimension, index_type="+".join(sorted(kinds)))

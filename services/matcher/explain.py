@@ -1,0 +1,51 @@
+"""Readable reasons for a match, in Chinese and English."""
+
+from services.matcher.lexical import BM25Index
+from services.matcher.ranking import Ranked
+from shared.schemas import Explanation
+from shared.vocab import ItemKind
+
+MAX_TERMS = 6
+_KIND_ZH = {ItemKind.output: "该成果", ItemKind.need: "该需求"}
+_KIND_EN = {ItemKind.output: "This output", ItemKind.need: "This need"}
+
+
+def _level(x: float) -> tuple[str, str]:
+    if x >= 0.75:
+        return "高度", "closely"
+    if x >= 0.45:
+        return "较为", "fairly"
+    return "部分", "partly"
+
+
+def matched_terms(query_tokens: list[str], cand_tokens: list[str], lexical: BM25Index) -> list[str]:
+    """Terms both sides share, most specific (highest idf) first; sub-words of a longer shared term are dropped."""
+    shared = set(query_tokens) & set(cand_tokens)
+    ordered = sorted(shared, key=lambda t: (-lexical.idf(t) * min(len(t), 4), t))
+    picked: list[str] = []
+    for term in ordered:
+        if len(term) == 1 and not term.isascii():
+            continue  # a single Chinese character is too vague to show
+        if any(term in longer for longer in picked):
+            continue
+        picked.append(term)
+        if len(picked) == MAX_TERMS:
+            break
+    return picked
+
+
+def explain(ranked: Ranked, terms: list[str]) -> Explanation:
+    """Sentences saying how similar the candidate is, which terms it shares and what else fits."""
+    kind = ranked.item.kind
+    semantic = max(v for k, v in ranked.components.items() if k in ("dense", "dense2"))
+    zh_level, en_level = _level(ranked.score)
+    zh = f"{_KIND_ZH[kind]}与查询内容{zh_level}相关（综合得分{ranked.score:.2f}，语义相似度{semantic:.2f}）"
+    en = f"{_KIND_EN[kind]} is {en_level} related to the query (score {ranked.score:.2f}, semantic {semantic:.2f})"
+    if terms:
+        zh += f"，共同关键词：{'、'.join(terms)}"
+        en += f"; shared terms: {', '.join(terms)}"
+    adj = ranked.adjustment
+    if adj.notes_zh:
+        zh += "；" + "；".join(adj.notes_zh)
+        en += "; " + "; ".join(adj.notes_en)
+    return Explanation(zh=zh + "。", en=en + ".", matched_terms=terms, notes_zh=adj.notes_zh, notes_en=adj.notes_en)
