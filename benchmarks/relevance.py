@@ -45,11 +45,13 @@ def load(root: Path) -> tuple[list[dict], list[dict], dict[str, dict[str, int]]]
     return needs, achievements, qrels
 
 
-def build(achievements: list[dict], use_e5: bool, data_dir: Path) -> Matcher:
+def build(achievements: list[dict], needs: list[dict], use_e5: bool, data_dir: Path) -> Matcher:
     """A matcher holding every achievement as a published output, indexed through the change feed path."""
     usem = CachingEmbedder(UsemEmbedder(), "bdci")
     e5 = CachingEmbedder(E5Embedder(), "bdci") if use_e5 else None
     matcher = Matcher(MatcherSettings(data_dir=data_dir, follow=False), usem, e5)
+    for j, need in enumerate(needs):  # warm the cache with the query side too
+        matcher.prepare_query(MatchRequest(target=ItemKind.output, item=need_item(j, need)))
     now = datetime.now(UTC)
     changes = [ChangeEvent(seq=i + 1, op=ChangeOp.create, kind=ItemKind.output, item_id=i, at=now,
                            item=CatalogItem(kind=ItemKind.output, id=i, title=a["title"], status="published"))
@@ -116,7 +118,7 @@ def tune(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: d
     prepared = []
     for j, need in enumerate(needs):
         q = qrels.get(need["rid"], {})
-        query = matcher._query(MatchRequest(target=ItemKind.output, item=need_item(j, need)))
+        query = matcher.prepare_query(MatchRequest(target=ItemKind.output, item=need_item(j, need)))
         lexical = kind_index.lexical.scorer(query.tokens)
         full_ids = candidate_ids(kind_index, query, lexical, matcher.fusion.pool)
         judged_ids = np.array([idx_of[a] for a in q if a in idx_of], np.int64)
@@ -157,7 +159,7 @@ def main() -> int:
     needs, achievements, qrels = load(root)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        matcher = build(achievements, use_e5, Path(tmp))
+        matcher = build(achievements, needs, use_e5, Path(tmp))
         print(f"indexed {len(achievements)} outputs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
         if args.tune:
             tune(matcher, needs, achievements, qrels)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from stdnum.cn import uscc
 
 from services.catalog.vocab import OrgKind, Role
@@ -232,12 +232,13 @@ class _NeedFields(_Input):
     contact: Annotated[str | None, Field(max_length=200)] = None
     external_id: Annotated[str | None, Field(max_length=100)] = None
 
-    @model_validator(mode="after")
-    def _budget_range(self):  # type: ignore[no-untyped-def]
-        low, high = self.budget_min_yuan, self.budget_max_yuan
+    @field_validator("budget_max_yuan")
+    @classmethod
+    def _budget_range(cls, high: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        low = info.data.get("budget_min_yuan")  # declared first, so already validated
         if low is not None and high is not None and low > high:
-            raise ValueError("预算下限不能高于上限 (budget_min_yuan must not exceed budget_max_yuan)")
-        return self
+            raise ValueError("预算上限不能低于下限 (budget_max_yuan must not be below budget_min_yuan)")
+        return high
 
 
 class NeedCreate(_NeedFields):

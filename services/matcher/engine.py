@@ -103,7 +103,8 @@ class Matcher:
         return len(latest)
 
     # ----- queries -----
-    def _query(self, request: MatchRequest) -> Query:
+    def prepare_query(self, request: MatchRequest) -> Query:
+        """Embed and tokenise a request's item or text."""
         if request.item is not None:
             item = request.item
             vector = embed_items([item], self.embedder, query=True)[0]
@@ -116,7 +117,7 @@ class Matcher:
 
     def match(self, request: MatchRequest, *, restrict_to: np.ndarray | None = None) -> MatchResponse:
         """Rank candidates of the requested kind; only matchable, permitted items, never the query itself."""
-        query = self._query(request)
+        query = self.prepare_query(request)
         own = request.item
 
         def allow(cand: CatalogItem) -> bool:

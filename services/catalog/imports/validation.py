@@ -193,12 +193,12 @@ def validate_sheet(kind: ItemKind, sheet: Sheet, scope: OrgScope, *, zh: bool) -
                 data[column.field] = convert(kind, column.field, cleaned)
         errors: list[dict[str, Any]] = []
         org_id, org_error = _resolve_org(org_cell, scope, zh)
-        if org_error:
-            errors.append({"row": raw.number, "column": column_name(ORGANISATION), "message": org_error})
-        elif not scope.may_choose and org_id != scope.default_id:
+        if not scope.may_choose and (org_error or org_id != scope.default_id):
             result.foreign_rows.append({"row": raw.number, "column": column_name(ORGANISATION),
                                         "message": _msg(zh, "只能导入本单位的数据", "You may only import your own organisation's items")})
             continue
+        if org_error:
+            errors.append({"row": raw.number, "column": column_name(ORGANISATION), "message": org_error})
         try:
             item = model.model_validate(data)
         except ValidationError as exc:

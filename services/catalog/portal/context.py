@@ -15,7 +15,7 @@ from services.catalog.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from services.catalog.errors import Forbidden
 from services.catalog.models import Organisation, User
 from services.catalog.portal.csrf import CSRF_COOKIE, CSRF_FIELD, form_token, new_csrf_seed
-from services.catalog.portal.i18n import LANG_COOKIE, page_language, pick, value_label
+from services.catalog.portal.i18n import LANG_COOKIE, page_language, pick, shown_components, value_label
 from services.catalog.security import decode_access_token
 from services.catalog.vocab import Role
 
@@ -85,7 +85,7 @@ class PageContext:
         """Render a page template with the shared context."""
         context = {"page": self, "user": self.user, "lang": self.lang, "tr": self.tr, "csrf_field": CSRF_FIELD,
                    "csrf_token": self.csrf_token, "label": lambda v: value_label(self.lang, v), "quote": quote,
-                   "organisation": self.organisation, **values}
+                   "organisation": self.organisation, "shown": shown_components, **values}
         response = templates.TemplateResponse(self.request, template, context, status_code=status_code)
         return self.finish(response)
 
@@ -101,9 +101,11 @@ def page_context(request: Request, session: SessionDep, settings: SettingsDep) -
     if token:
         user_id = decode_access_token(token, secret=settings.secret_key)
         user = session.get(User, user_id) if user_id is not None else None
-        if user is None or not user.is_active:
+        if (user is None or not user.is_active) and request.url.path != "/login":
             path = request.url.path
             raise LoginRequired(path if request.method == "GET" else "/", expired=True)
+        if user is not None and not user.is_active:
+            user = None
     seed = request.cookies.get(CSRF_COOKIE)
     page = PageContext(request=request, session=session, settings=settings, user=user,
                        lang=page_language(request), csrf_seed=seed or new_csrf_seed(), new_seed=not seed)
@@ -123,6 +125,6 @@ def error_response(request: Request, status_code: int, zh: str, en: str) -> HTML
     context = {"page": page, "user": page.user if page else None, "lang": lang,
                "tr": lambda a, b: pick(lang, a, b), "csrf_field": CSRF_FIELD,
                "csrf_token": page.csrf_token if page else "", "label": lambda v: value_label(lang, v),
-               "quote": quote, "organisation": page.organisation if page else None,
+               "quote": quote, "organisation": page.organisation if page else None, "shown": shown_components,
                "status_code": status_code, "message": pick(lang, zh, en)}
     return templates.TemplateResponse(request, "error.html", context, status_code=status_code)

@@ -12,13 +12,24 @@ LANGUAGES = ("zh", "en")
 _STATUS_EN = {
     "draft": "Draft", "published": "Published", "archived": "Archived", "open": "Open",
     "in_progress": "In progress", "solved": "Solved", "closed": "Closed", "public": "Public",
-    "brokers_only": "Brokers only",
+    "brokers_only": "Brokers only", "pending": "Pending", "accepted": "Accepted", "declined": "Declined",
 }
 _STATUS_ZH = {
     "draft": "草稿", "published": "已发布", "archived": "已归档", "open": "征集中", "in_progress": "对接中",
     "solved": "已解决", "closed": "已关闭", "public": "公开", "brokers_only": "仅技术经纪人可见",
     "enterprise": "企业", "university": "高校/院所", "broker": "技术经纪人", "admin": "科技局",
+    "pending": "待答复", "accepted": "已接受", "declined": "已谢绝",
 }
+# Score components of the matcher's ranking.
+_COMPONENT = {"score": ("综合得分", "Overall"), "dense": ("语义相似度", "Semantic similarity"),
+              "dense2": ("语义相似度（第二模型）", "Semantic (second model)"),
+              "lexical": ("关键词匹配", "Keyword overlap"), "field": ("技术领域相同", "Same field"),
+              "industry": ("行业相同", "Same industry"), "cluster": ("产业集群相同", "Same cluster"),
+              "county": ("同一区县", "Same county"), "city": ("同一城市", "Same city"),
+              "province": ("同一省份", "Same province"), "maturity": ("成熟度合适", "Maturity fits"),
+              "modes": ("合作方式一致", "Cooperation modes agree")}
+_STATUS_ZH.update({k: zh for k, (zh, _) in _COMPONENT.items()})
+_STATUS_EN.update({k: en for k, (_, en) in _COMPONENT.items()})
 _ROLE_EN = {"enterprise": "Enterprise", "university": "University / lab", "broker": "Technology broker",
             "admin": "Science bureau"}
 
@@ -42,6 +53,11 @@ def _english_labels() -> dict[str, str]:
 _VALUE_EN = _english_labels()
 # Status-like values are stored in English; Chinese labels for them come from _STATUS_ZH.
 _ = (Confidentiality, NeedStatus, OutputStatus)
+
+
+def shown_components(components: dict[str, float]) -> dict[str, float]:
+    """The score components a reader can interpret: the named ones in [0, 1] (raw, unscaled ones are left out)."""
+    return {k: v for k, v in components.items() if k in _COMPONENT and 0.0 <= v <= 1.0}
 
 
 def page_language(request: Request) -> str:

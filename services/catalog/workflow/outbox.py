@@ -75,10 +75,11 @@ class OutboxSender:
             .values(claim_token=self.token, attempts=OutboxEmail.attempts + 1,
                     lease_until=now + timedelta(seconds=self.settings.outbox_lease_seconds))
         )
+        row = session.get(OutboxEmail, outbox_id, populate_existing=True) if result.rowcount == 1 else None
+        # Commit before sending: the claim must be durable, and no transaction (on SQLite: the write
+        # lock) may stay open while the SMTP server is slow.
         session.commit()
-        if result.rowcount != 1:
-            return None
-        return session.get(OutboxEmail, outbox_id, populate_existing=True)
+        return row
 
     def _finish(self, session: Session, outbox_id: int, **values: object) -> None:
         session.exec(  # type: ignore[call-overload]

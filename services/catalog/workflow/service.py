@@ -303,7 +303,7 @@ def _aware(ts: datetime) -> datetime:
 def broker_queue(session: Session, *, sort: str, cluster: str | None, region: str | None, broker_id: int | None,
                  top: int, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     """Open needs awaiting review (with proposed matches, or with no live match yet) and their best candidates."""
-    proposed = (
+    proposed: Any = (
         select(col(Match.need_id).label("need_id"), func.max(Match.score).label("best"),
                func.count().label("n"))
         .where(col(Match.status) == MatchStatus.proposed)

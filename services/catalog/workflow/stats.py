@@ -172,7 +172,7 @@ def contracts(session: Session, f: StatsFilter) -> ContractStats:
 
 def brokers(session: Session, f: StatsFilter) -> list[BrokerActivity]:
     """Per broker: matches in hand by status, actions taken in the period, contracts registered."""
-    people = {u.id: u for u in session.exec(select(User).where(col(User.role).in_([Role.broker, Role.admin]))).all()}
+    people = {u.id or 0: u for u in session.exec(select(User).where(col(User.role).in_([Role.broker, Role.admin]))).all()}
     held: dict[int, dict[str, int]] = {}
     for broker_id, status, n in session.exec(
         _matches(f, col(Match.broker_id), col(Match.status), func.count())
@@ -184,12 +184,13 @@ def brokers(session: Session, f: StatsFilter) -> list[BrokerActivity]:
     if f.region or f.cluster:
         action_stmt = (action_stmt.join(Match, col(Match.id) == col(MatchEvent.match_id))
                        .join(TechNeed, col(TechNeed.id) == col(Match.need_id)).where(*_need_conds(f)))
-    actions = dict(session.exec(action_stmt.group_by(col(MatchEvent.actor_id))).all())
-    registered = dict(session.exec(
+    actions: dict[int, int] = {k or 0: v for k, v in session.exec(action_stmt.group_by(col(MatchEvent.actor_id))).all()}
+    registered: dict[int, int] = dict(session.exec(
         _contracts(f, col(TechContract.registered_by), func.count()).group_by(col(TechContract.registered_by))
     ).all())
     result = []
-    for uid in sorted(set(held) | set(actions) | {k for k in registered if k in people}):
+    ids: set[int] = set(held) | set(actions) | {k for k in registered if k in people}
+    for uid in sorted(ids):
         user = people.get(uid)
         if user is None:
             continue
@@ -224,8 +225,8 @@ def coverage(session: Session, f: StatsFilter, *, threshold: float, unmet_limit:
         covered += c
         by_cluster[cluster or "未填"] = {"open_needs": n, "covered": c, "share": round(c / n, 4) if n else None}
     unmet_cond = sa.or_(best.c.best.is_(None), best.c.best < threshold)
-    unmet_stmt = (select(TechNeed.id, TechNeed.title, Organisation.name, TechNeed.cluster, TechNeed.region,
-                         TechNeed.created_at, best.c.best)
+    unmet_stmt = (sa.select(col(TechNeed.id), col(TechNeed.title), col(Organisation.name), col(TechNeed.cluster),
+                            col(TechNeed.region), col(TechNeed.created_at), best.c.best)
                   .select_from(TechNeed)
                   .join(best, best.c.need_id == col(TechNeed.id), isouter=True)
                   .join(Organisation, col(Organisation.id) == col(TechNeed.organisation_id))
@@ -233,7 +234,7 @@ def coverage(session: Session, f: StatsFilter, *, threshold: float, unmet_limit:
                          *f.time_range(col(TechNeed.created_at))))
     unmet = [
         UnmetNeed(need_id=i, title=t, organisation_name=o, cluster=c, region=r, created_at=at, best_score=b)
-        for i, t, o, c, r, at, b in session.exec(
+        for i, t, o, c, r, at, b in session.execute(
             unmet_stmt.order_by(col(TechNeed.created_at), col(TechNeed.id)).limit(unmet_limit)).all()
     ]
     return Coverage(threshold=threshold, open_needs=open_needs, covered=covered,

@@ -107,7 +107,8 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
         """Create an item owned by the caller's organisation."""
         with _unique_external_id(session, spec):
             item = create_item(session, spec, user=user, data=body)
-        return present(session, [item], user)[0]
+            # Rendered before the commit: afterwards a concurrent delete could make the item unloadable.
+            return present(session, [item], user)[0]
 
     @router.get("/{item_id}", response_model=public_model, summary=f"Read a {spec.en}")
     def read(item_id: ItemId, user: OptionalUser, session: SessionDep) -> Any:
@@ -122,7 +123,7 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
         version = values.pop("version")
         with _unique_external_id(session, spec):
             apply_update(session, item, user=user, values=values, expected_version=version)
-        return present(session, [item], user)[0]
+            return present(session, [item], user)[0]
 
     @router.delete("/{item_id}", status_code=204, summary=f"Delete a {spec.en}")
     def remove(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Response:

@@ -10,7 +10,14 @@ from services.catalog.errors import AppError
 from services.catalog.models import User
 from services.catalog.vocab import Role
 from services.catalog.workflow import export, stats
-from services.catalog.workflow.schemas import BrokerActivity, ContractStats, Coverage, Funnel, Overview, StatsSummary
+from services.catalog.workflow.schemas import (
+    BrokerActivity,
+    ContractStats,
+    Coverage,
+    Funnel,
+    Overview,
+    StatsSummary,
+)
 from shared.vocab import Cluster
 
 router = APIRouter(prefix="/stats", tags=["statistics"])

@@ -1,7 +1,126 @@
-"""Pages of the university role."""
+"""University and lab pages: uploading outputs with progress and per-row errors, managing outputs, and the
+needs their outputs could serve."""
 
-from fastapi import APIRouter
+import csv
+import io
+from typing import Annotated, Any
 
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import Response
+from sqlmodel import col, select
+
+from services.catalog.errors import AppError
+from services.catalog.items import OUTPUTS, apply_update, get_visible
+from services.catalog.models import ResearchOutput
+from services.catalog.portal.context import PageContext, PageDep
+from services.catalog.portal.matching import needs_for_output
 from services.catalog.portal.routing import PortalRoute
+from services.catalog.portal.workflow_view import matches_of_output
+from services.catalog.vocab import Role
+from shared.vocab import OutputStatus
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
+OPPORTUNITY_OUTPUTS = 8
+FINISHED = ("succeeded", "failed")
+
+
+def _upload_page(page: PageContext, *, error: str | None = None, status_code: int = 200) -> Response:
+    return page.render("upload.html", status_code=status_code, error=error,
+                       max_mb=page.settings.max_upload_mb)
+
+
+@router.get("/upload")
+def upload_form(page: PageDep) -> Response:
+    """The bulk upload form (XLSX template or CSV)."""
+    page.require(Role.university, Role.admin)
+    return _upload_page(page)
+
+
+@router.post("/upload")
+def upload(page: PageDep, file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "outputs") -> Response:
+    """Validate an upload, start writing its valid rows in the background and go to the progress page."""
+    user = page.require(Role.university, Role.admin)
+    from services.catalog.imports.jobs import start_job
+    from services.catalog.imports.parsing import read_sheet
+    from services.catalog.imports.service import check_importer, validate_upload
+
+    try:
+        check_importer(page.session, OUTPUTS, user, None)
+        limit = page.settings.max_upload_bytes
+        data = file.file.read(limit + 1)
+        if len(data) > limit:
+            raise AppError(f"文件超过 {page.settings.max_upload_mb:g} MB 的上限，请拆分后分批上传",
+                           f"The file exceeds the {page.settings.max_upload_mb:g} MB limit; split it", status_code=413)
+        sheet = read_sheet(data, file.filename, file.content_type)
+        validated = validate_upload(page.session, OUTPUTS, user, sheet, requested_org=None, zh=page.lang == "zh")
+    except AppError as exc:
+        return _upload_page(page, error=page.tr(exc.zh, exc.en), status_code=exc.status_code)
+    page.session.close()
+    # Valid rows are written even when others are bad: rows upsert by external id, so re-uploading the
+    # corrected file adds the fixed rows without duplicating the rest.
+    job = start_job(page.request.app.state.engine, OUTPUTS, user=user, validated=validated)
+    return page.redirect(f"/upload/jobs/{job.id}")
+
+
+@router.get("/upload/jobs/{job_id}")
+def upload_job(job_id: str, page: PageDep) -> Response:
+    """Progress of an upload, then what it did and the rows it refused."""
+    user = page.require(Role.university, Role.admin)
+    from services.catalog.imports.jobs import read_job
+
+    job = read_job(page.session, job_id, user)
+    result: dict[str, Any] = job.result or {}
+    return page.render("upload_job.html", job=job, result=result, errors=result.get("errors") or [],
+                       finished=job.status in FINISHED)
+
+
+@router.get("/upload/jobs/{job_id}/errors.csv")
+def upload_errors_csv(job_id: str, page: PageDep) -> Response:
+    """The refused rows of an upload as a CSV file (opens in Excel: UTF-8 with BOM)."""
+    user = page.require(Role.university, Role.admin)
+    from services.catalog.imports.jobs import read_job
+
+    job = read_job(page.session, job_id, user)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([page.tr("行号", "row"), page.tr("列", "column"), page.tr("问题", "problem")])
+    for e in (job.result or {}).get("errors") or []:
+        writer.writerow([e.get("row"), e.get("column"), e.get("message")])
+    body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    headers = {"Content-Disposition": f'attachment; filename="upload-errors-{job_id[:8]}.csv"'}
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/my/outputs")
+def my_outputs(page: PageDep) -> Response:
+    """The organisation's outputs in every state, with publish and archive buttons."""
+    user = page.require(Role.university)
+    outputs = page.session.exec(select(ResearchOutput).where(col(ResearchOutput.organisation_id) == user.organisation_id)
+                                .order_by(col(ResearchOutput.updated_at).desc(), col(ResearchOutput.id).desc())).all()
+    return page.render("my_outputs.html", outputs=outputs, statuses=[s.value for s in OutputStatus])
+
+
+@router.post("/my/outputs/{output_id}/status")
+def set_output_status(output_id: int, page: PageDep, status: Annotated[str, Form()],
+                      version: Annotated[int, Form()]) -> Response:
+    """Publish, archive or withdraw one of the organisation's outputs."""
+    user = page.require(Role.university, Role.admin)
+    if status not in [s.value for s in OutputStatus]:
+        raise AppError("状态取值无效", "Invalid status", status_code=422)
+    output = get_visible(page.session, OUTPUTS, output_id, user)
+    apply_update(page.session, output, user=user, values={"status": status}, expected_version=version)
+    page.session.commit()
+    return page.redirect("/my/outputs")
+
+
+@router.get("/my/opportunities")
+def opportunities(page: PageDep) -> Response:
+    """For each published output, the needs the matcher ranks highest, and the introductions so far."""
+    user = page.require(Role.university)
+    outputs = page.session.exec(select(ResearchOutput).where(
+        col(ResearchOutput.organisation_id) == user.organisation_id,
+        col(ResearchOutput.status) == OutputStatus.published).order_by(col(ResearchOutput.updated_at).desc())
+        .limit(OPPORTUNITY_OUTPUTS)).all()
+    rows = [(o, needs_for_output(page.session, page.settings, user, o, k=3),
+             matches_of_output(page.session, user, o.id or 0)) for o in outputs]
+    return page.render("opportunities.html", rows=rows)

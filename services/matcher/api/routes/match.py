@@ -12,5 +12,5 @@ router = APIRouter(prefix="/v1", tags=["match"], dependencies=[Depends(require_s
 def match(request: MatchRequest, matcher: MatcherDep) -> MatchResponse:
     """Rank items of the target kind for a catalog item or free text, each with its explanation."""
     if request.item is None and not (request.text or "").strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "give either an item or a non-empty text")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either an item or a non-empty text")
     return matcher.match(request)

@@ -1,0 +1,108 @@
+"""Acceptance in headless Chromium: a need goes from posting to a registered contract on the bureau's dashboard."""
+
+import re
+import shutil
+from typing import Any
+
+import pytest
+
+from tests.portal.conftest import README_SHOTS, Stack
+
+pytestmark = pytest.mark.browser
+NEED_TITLE = "废旧三元锂电池镍钴锰湿法回收工艺引进"
+RECYCLING_OUTPUT = "废旧锂离子电池正极材料湿法回收技术"
+
+
+def _readme_shot(who: Any, name: str) -> None:
+    """A viewport-sized screenshot for the README (kept small)."""
+    path = who.shot(name, full_page=False)
+    README_SHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, README_SHOTS / f"{name}.png")
+
+
+def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
+    if stack.matcher_url is None:
+        pytest.skip("the matcher service is not part of this build")
+    # 1. An enterprise posts a need; a server-side error shows next to its field first.
+    ent = person("battery")
+    ent.go("/needs/new")
+    ent.page.fill("input[name=title]", NEED_TITLE)
+    ent.page.fill("textarea[name=description]", "太短")
+    ent.page.click("form.form button[type=submit]")
+    assert ent.page.locator("#err-description").is_visible()
+    assert "至少" in ent.page.locator("#err-description").inner_text()
+    ent.shot("01-need-form-error")
+    ent.page.fill("textarea[name=description]", "我司每年产生约600吨废旧三元锂电池和正极边角料，希望引进回收率高、"
+                                                  "污染低的湿法回收工艺，把镍、钴、锰再生为前驱体。")
+    ent.page.fill("input[name=keywords]", "锂电池，回收、湿法冶金、镍钴锰")
+    ent.page.select_option("select[name=cluster]", "新能源电池")
+    ent.page.check("input[name=cooperation_modes][value=技术转让]")
+    ent.page.fill("input[name=contact]", "王工 0750-1234567")
+    ent.page.click("form.form button[type=submit]")
+    ent.page.wait_for_url(re.compile(r"/needs/\d+\?posted=1"))
+    need_id = int(re.search(r"/needs/(\d+)", ent.page.url).group(1))  # type: ignore[union-attr]
+    # 2. The ranked outputs appear at once, with explanations whose matched terms are highlighted.
+    candidates = ent.page.locator("#ranked .candidate")
+    assert candidates.count() >= 3
+    assert RECYCLING_OUTPUT in candidates.first.inner_text()
+    assert candidates.first.locator(".explanation mark").count() >= 1
+    ent.shot("02-need-posted-ranked-outputs")
+
+    # 3. A broker finds it in the queue, shortlists and introduces the best candidate.
+    stack.wait_for_matcher()
+    broker = person("broker")
+    broker.go("/broker")
+    assert broker.page.locator(f".queue-need[data-id='{need_id}']").count() == 1
+    broker.shot("03-broker-queue")
+    broker.go(f"/broker/needs/{need_id}")
+    best = broker.page.locator(".candidates-side .candidate").first
+    assert RECYCLING_OUTPUT in best.inner_text()
+    output_id = int(best.get_attribute("data-output"))
+    best.locator("button.act-shortlist").click()
+    broker.page.wait_for_load_state("load")
+    row = broker.page.locator(f"#output-{output_id}")
+    assert row.get_attribute("data-status") == "shortlisted"
+    row.locator("button.act-introduce").click()
+    broker.page.wait_for_load_state("load")
+    assert broker.page.locator(f"#output-{output_id}").get_attribute("data-status") == "introduced"
+    broker.go(f"/broker/needs/{need_id}")
+    _readme_shot(broker, "broker-side-by-side")
+
+    # 4. Both sides accept the introduction from their inboxes.
+    ent.go("/inbox")
+    ent.page.locator(".introduction", has_text=NEED_TITLE).locator("button.accept").click()
+    ent.page.wait_for_load_state("load")
+    assert "已接受引荐" in ent.page.inner_text("main")
+    ent.shot("04-enterprise-accepts")
+    uni = person("wyu")
+    uni.go("/inbox")
+    uni.page.locator(".introduction", has_text=NEED_TITLE).locator("button.accept").click()
+    uni.page.wait_for_load_state("load")
+    assert "已接受引荐" in uni.page.inner_text("main")
+    uni.shot("05-university-accepts")
+    ent.go(f"/my/needs/{need_id}")
+    assert "五邑大学" in ent.page.inner_text("table")  # contacts are shared once both accepted
+
+    # 5. The broker starts negotiation and registers the contract.
+    broker.go(f"/broker/needs/{need_id}")
+    broker.page.locator(f"#output-{output_id} button.act-negotiate").click()
+    broker.page.wait_for_load_state("load")
+    broker.page.locator(f"#output-{output_id} a.act-contract").click()
+    broker.page.wait_for_load_state("load")
+    broker.page.fill("input[name=registration_no]", "2026440700000123")
+    broker.page.select_option("select[name=contract_type]", "技术转让")
+    broker.page.fill("input[name=amount_yuan]", "1200000")
+    broker.shot("06-contract-form")
+    broker.page.click("form.form button[type=submit]")
+    broker.page.wait_for_url(re.compile(r"/broker/pipeline\?registered="))
+    assert broker.page.locator(".column[data-status=signed] .card").count() >= 1
+    broker.shot("07-pipeline")
+
+    # 6. The bureau's dashboard shows the amount.
+    bureau = person("admin")
+    bureau.go("/bureau")
+    assert "1,200,000.00" in bureau.page.inner_text("#kpi-amount")
+    assert bureau.page.locator("#chart-month svg").count() == 1
+    assert "新会区" in bureau.page.inner_text("#chart-region")
+    _readme_shot(bureau, "bureau-dashboard")
+    bureau.shot("08-bureau-dashboard")
