@@ -34,6 +34,7 @@ from services.catalog.config import CatalogSettings  # noqa: E402
 from services.catalog.db import make_engine, migrate  # noqa: E402
 from services.catalog.main import create_app  # noqa: E402
 from services.catalog.schemas import UserCreate  # noqa: E402
+from services.catalog.workflow.transitions import STEP_DAYS  # noqa: E402
 from services.catalog.workflow.vocab import FUNNEL, ContractType, DeclineReason  # noqa: E402
 from shared.vocab import Cluster  # noqa: E402
 
@@ -96,7 +97,7 @@ def populate(engine: sa.Engine, *, n_matches: int, n_contracts: int, n_needs: in
     for i in range(n_matches):
         need = i % n_needs
         output = (i // n_needs + need * 13) % n_outputs  # distinct outputs per need: pairs stay unique
-        start = rng.uniform(1, 720)
+        start, took = rng.uniform(1, 720), 0.0
         reached = min(len(FUNNEL) - 1, int(rng.expovariate(0.9)))
         declined = reached < len(FUNNEL) - 1 and rng.random() < 0.5
         row: dict[str, Any] = {
@@ -104,14 +105,18 @@ def populate(engine: sa.Engine, *, n_matches: int, n_contracts: int, n_needs: in
             "explanation": {}, "components": {}, "broker_id": 1000 + i % 30, "need_response": "pending",
             "output_response": "pending", "version": 1, "updated_at": now,
             "status": "declined" if declined else FUNNEL[reached].value,
+            "declined_at": None, "declined_from": None, "decline_reason": None,
         }
         t = start
         for step, status in enumerate(FUNNEL):
             row[f"{status.value}_at"] = ts(t) if step <= reached else None
+            if step > 0:
+                row[STEP_DAYS[status][0]] = round(took, 4) if step <= reached else None
             if step <= reached:
                 events.append({"match_id": i + 1, "at": ts(t), "actor_id": 1000 + i % 30, "kind": "transition",
                                "to_status": status.value})
-            t = max(0.0, t - rng.uniform(0.5, 20))
+            took = rng.uniform(0.5, 20)
+            t = max(0.0, t - took)
         if declined:
             row.update(declined_at=ts(t), declined_from=FUNNEL[reached].value,
                        decline_reason=rng.choice(list(DeclineReason)).value)

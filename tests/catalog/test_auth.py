@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 
 from services.catalog.models import ApiToken
 from services.catalog.security import create_access_token
+from tests.catalog.test_permissions import fast_user
 from tests.conftest import PASSWORD, Catalog
 
 API = "/api/v1"
@@ -35,7 +36,7 @@ def test_wrong_credentials_and_bad_tokens_are_refused(catalog: Catalog) -> None:
         assert r.status_code in (401, 422), (username, r.text)
         assert "access_token" not in r.json()
     assert c.post(f"{API}/auth/token", data={"username": "ent_a"}).status_code == 422
-    user_id = c.get(f"{API}/auth/me", headers=catalog.user("ent_b", "enterprise", "乙公司")).json()["id"]
+    user_id = c.get(f"{API}/auth/me", headers=fast_user(catalog, "ent_b", "enterprise", "乙公司")).json()["id"]
     expired = create_access_token(user_id=user_id, secret=catalog.settings.secret_key, minutes=-1)
     forged = create_access_token(user_id=user_id, secret="someone-elses-secret", minutes=30)
     for headers in (_bearer(expired), _bearer(forged), _bearer("garbage"), _bearer("dj_not-a-real-token")):
@@ -49,7 +50,7 @@ def test_wrong_credentials_and_bad_tokens_are_refused(catalog: Catalog) -> None:
 
 def test_deactivated_user_is_locked_out(catalog: Catalog) -> None:
     c = catalog.client
-    admin = catalog.user("admin1", "admin")
+    admin = fast_user(catalog, "admin1", "admin")
     ent = catalog.user("ent_a", "enterprise", "甲公司")
     user_id = c.get(f"{API}/auth/me", headers=ent).json()["id"]
     assert c.patch(f"{API}/users/{user_id}", json={"is_active": False}, headers=admin).status_code == 200
@@ -59,7 +60,7 @@ def test_deactivated_user_is_locked_out(catalog: Catalog) -> None:
 
 def test_admin_resets_a_password(catalog: Catalog) -> None:
     c = catalog.client
-    admin = catalog.user("admin1", "admin")
+    admin = fast_user(catalog, "admin1", "admin")
     ent = catalog.user("ent_a", "enterprise", "甲公司")
     user_id = c.get(f"{API}/auth/me", headers=ent).json()["id"]
     r = c.patch(f"{API}/users/{user_id}", json={"password": "a-brand-new-pw"}, headers=admin)
@@ -70,7 +71,7 @@ def test_admin_resets_a_password(catalog: Catalog) -> None:
 
 def test_api_token_uploads_on_the_owners_behalf_until_revoked(catalog: Catalog) -> None:
     c = catalog.client
-    uni = catalog.user("uni_a", "university", "甲大学")
+    uni = fast_user(catalog, "uni_a", "university", "甲大学")
     r = c.post(f"{API}/auth/api-tokens", params={"name": "nightly upload"}, headers=uni)
     assert r.status_code == 201 and r.json()["token"].startswith("dj_") and r.json()["name"] == "nightly upload"
     token, token_id = r.json()["token"], r.json()["id"]
@@ -86,7 +87,7 @@ def test_api_token_uploads_on_the_owners_behalf_until_revoked(catalog: Catalog) 
     # the token carries the owner's rights, no more
     assert c.post(f"{API}/needs", json={"title": "脚本发需求"}, headers=script).status_code == 403
     # nobody else can revoke it
-    other = catalog.user("uni_b", "university", "乙大学")
+    other = fast_user(catalog, "uni_b", "university", "乙大学")
     assert c.delete(f"{API}/auth/api-tokens/{token_id}", headers=other).status_code == 404
     assert c.get(f"{API}/auth/me", headers=script).status_code == 200
     assert c.delete(f"{API}/auth/api-tokens/{token_id}", headers=uni).status_code == 204
@@ -97,7 +98,7 @@ def test_api_token_uploads_on_the_owners_behalf_until_revoked(catalog: Catalog) 
 
 
 def test_api_token_name_is_checked(catalog: Catalog) -> None:
-    uni = catalog.user("uni_a", "university", "甲大学")
+    uni = fast_user(catalog, "uni_a", "university", "甲大学")
     for name in ("", "x" * 101, "a\x00b"):
         r = catalog.client.post(f"{API}/auth/api-tokens", params={"name": name}, headers=uni)
         assert r.status_code == 422, name

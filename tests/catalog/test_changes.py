@@ -35,7 +35,7 @@ def replay(catalog: Catalog, page: int) -> list[dict[str, Any]]:
 
 def test_feed_refuses_everyone_without_the_service_token(catalog: Catalog) -> None:
     c = catalog.client
-    admin = catalog.user("admin1", "admin")
+    admin = fast_user(catalog, "admin1", "admin")
     assert c.get(f"{API}/changes").status_code == 401
     assert c.get(f"{API}/changes", headers=admin).status_code == 403
     assert c.get(f"{API}/changes", headers={"Authorization": "Bearer not-the-service-token"}).status_code == 403

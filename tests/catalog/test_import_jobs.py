@@ -19,9 +19,12 @@ def _wait(catalog: Catalog, url: str, headers: dict[str, str]) -> list[dict]:
     raise AssertionError(f"job did not finish: {seen[-1]}")
 
 
-def test_large_upload_runs_as_job_with_progress_to_100_percent(catalog: Catalog) -> None:
+def test_large_upload_runs_as_job_with_progress_to_100_percent_visible_to_creator_and_admins(
+        catalog: Catalog) -> None:
     wyu = catalog.user("wyu", "university", "五邑大学")
-    rows = catalog.settings.import_job_threshold + 20
+    colleague = catalog.user("wyu2", "university", "五邑大学")
+    admin = catalog.user("admin", "admin")
+    rows = catalog.settings.import_job_threshold  # at the threshold a file becomes a job
     content = csv_bytes(OUTPUT_HEADERS, [output_row(i) for i in range(rows)])
     r = upload(catalog, "outputs", "big.csv", content, wyu)
     assert r.status_code == 202, r.text
@@ -35,26 +38,15 @@ def test_large_upload_runs_as_job_with_progress_to_100_percent(catalog: Catalog)
     percents = [s["percent"] for s in seen]
     assert percents == sorted(percents)
     assert catalog.client.get("/api/v1/outputs").json()["count"] == rows
+    assert catalog.client.get(accepted["url"], headers=colleague).status_code == 404
+    assert catalog.client.get(accepted["url"], headers=admin).json()["status"] == "succeeded"
+    assert catalog.client.get(accepted["url"]).status_code == 401
+    assert catalog.client.get("/api/v1/jobs/no-such-job", headers=admin).status_code == 404
     # the same file again: a job that changes nothing
     before = snapshot(catalog)
     again = upload(catalog, "outputs", "big.csv", content, wyu)
     final = _wait(catalog, again.json()["url"], wyu)[-1]
     assert final["result"]["unchanged"] == rows and snapshot(catalog) == before
-
-
-def test_job_is_visible_only_to_its_creator_and_admins(catalog: Catalog) -> None:
-    wyu = catalog.user("wyu", "university", "五邑大学")
-    other = catalog.user("wyu2", "university", "五邑大学")
-    admin = catalog.user("admin", "admin")
-    content = csv_bytes(OUTPUT_HEADERS, [output_row(i) for i in range(catalog.settings.import_job_threshold)])
-    r = upload(catalog, "outputs", "big.csv", content, wyu)
-    assert r.status_code == 202
-    url = r.json()["url"]
-    _wait(catalog, url, wyu)
-    assert catalog.client.get(url, headers=other).status_code == 404
-    assert catalog.client.get(url, headers=admin).status_code == 200
-    assert catalog.client.get(url).status_code == 401
-    assert catalog.client.get("/api/v1/jobs/no-such-job", headers=admin).status_code == 404
 
 
 def test_invalid_large_upload_is_refused_before_any_job_starts(catalog: Catalog) -> None:

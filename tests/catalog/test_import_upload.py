@@ -152,7 +152,7 @@ class TestBadInput:
         content = csv_bytes(["需求名称", "预算下限(元)", "预算上限(元)"], [["视觉检测系统", "20万", "10万"]])
         r = upload(catalog, "needs", "n.csv", content, ent)
         assert r.status_code == 422
-        assert r.json()["detail"][0]["row"] == 2 and r.json()["detail"][0]["column"] == "预算下限(元)"
+        assert r.json()["detail"] == [{"row": 2, "column": "预算上限(元)", "message": "预算上限不能低于下限"}]
 
 
 class TestPartialAndReupload:
@@ -223,7 +223,7 @@ class TestPermissions:
         before = snapshot(catalog)
         content = xlsx_bytes(OUTPUT_HEADERS, [output_row(1)])
         assert upload(catalog, "outputs", "o.xlsx", content, wyu, organisation_id=other).status_code == 403
-        named = xlsx_bytes([*OUTPUT_HEADERS, "单位"], [output_row(1) + ["五邑大学"], output_row(2) + ["江门市新材料研究院"]])
+        named = xlsx_bytes([*OUTPUT_HEADERS, "单位"], [[*output_row(1), "五邑大学"], [*output_row(2), "江门市新材料研究院"]])
         r = upload(catalog, "outputs", "o.xlsx", named, wyu)
         assert r.status_code == 403 and r.json()["detail"][0] == {"row": 3, "column": "单位", "message": "只能导入本单位的数据"}
         assert snapshot(catalog) == before
@@ -232,7 +232,7 @@ class TestPermissions:
         admin = catalog.user("admin", "admin")
         wyu_id = catalog.org("五邑大学", "university")
         catalog.org("江门市新材料研究院", "institute")
-        named = xlsx_bytes([*OUTPUT_HEADERS, "单位"], [output_row(1) + ["五邑大学"], output_row(2) + ["江门市新材料研究院"]])
+        named = xlsx_bytes([*OUTPUT_HEADERS, "单位"], [[*output_row(1), "五邑大学"], [*output_row(2), "江门市新材料研究院"]])
         r = upload(catalog, "outputs", "o.xlsx", named, admin)
         assert r.status_code == 200 and r.json()["created"] == 2
         r = upload(catalog, "outputs", "o.xlsx", xlsx_bytes(OUTPUT_HEADERS, [output_row(3)]), admin)
@@ -242,7 +242,7 @@ class TestPermissions:
         assert r.status_code == 200
         names = sorted(i["organisation_name"] for i in catalog.client.get("/api/v1/outputs").json()["data"])
         assert names == ["五邑大学", "五邑大学", "江门市新材料研究院"]
-        r = upload(catalog, "outputs", "o.xlsx", xlsx_bytes([*OUTPUT_HEADERS, "单位"], [output_row(9) + ["不存在的大学"]]),
+        r = upload(catalog, "outputs", "o.xlsx", xlsx_bytes([*OUTPUT_HEADERS, "单位"], [[*output_row(9), "不存在的大学"]]),
                    admin)
         assert r.status_code == 422 and "不存在" in r.json()["detail"][0]["message"]
 

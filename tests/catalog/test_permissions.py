@@ -115,7 +115,7 @@ def _write_status(role: str, kind: str, key: str) -> int:
 
 def test_reads_lists_search_and_counts_show_only_what_each_role_may_see(world: World) -> None:
     c = world.catalog.client
-    wrong = []
+    wrong: list[tuple[object, ...]] = []
     for role in ROLES:
         h = world.headers[role]
         for kind, ids, allowed in (("need", world.needs, VISIBLE[role][0]), ("output", world.outputs, VISIBLE[role][1])):

@@ -78,6 +78,23 @@ def _matcher_available() -> bool:
     return True
 
 
+def _seed_demo(data: Path) -> None:
+    """Write the demo dataset into a new SQLite catalog in `data` (in this process: faster than the CLI)."""
+    from sqlmodel import Session
+
+    from services.catalog.config import CatalogSettings
+    from services.catalog.db import make_engine, migrate
+    from services.catalog.demo import seed_demo
+
+    engine = make_engine(CatalogSettings(data_dir=data, database_url=None, _env_file=None).db_url)  # type: ignore[call-arg]
+    try:
+        migrate(engine)
+        with Session(engine) as session:
+            assert seed_demo(session)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Seed a demo catalog in a temp dir and run the catalog and (if present) the matcher on free ports."""
@@ -85,25 +102,25 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUIJIE_")}
     env.update(PYTHONUNBUFFERED="1", DUIJIE_ENVIRONMENT="development")
     cli = [sys.executable, "-m", "duijie.cli"]
-    subprocess.run([*cli, "seed-demo", "--data-dir", str(data)], check=True, cwd=data, env=env,
-                   capture_output=True, timeout=120)
+    _seed_demo(data)
     catalog_port, matcher_port = _free_port(), _free_port()
     base_url = f"http://127.0.0.1:{catalog_port}"
     matcher_url = f"http://127.0.0.1:{matcher_port}" if _matcher_available() else None
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        catalog_log = data / "catalog.log"
+        # Both start at once: the matcher keeps polling the catalog's change feed until it answers.
+        catalog_log, matcher_log = data / "catalog.log", data / "matcher.log"
         procs.append(subprocess.Popen(
             [*cli, "catalog", "--data-dir", str(data), "--port", str(catalog_port),
              "--matcher-url", matcher_url or "http://127.0.0.1:9"],
             cwd=data, env=env, stdout=catalog_log.open("wb"), stderr=subprocess.STDOUT))
-        _wait(f"{base_url}/healthz", procs[0], catalog_log)
         if matcher_url is not None:
-            matcher_log = data / "matcher.log"
             procs.append(subprocess.Popen(
                 [*cli, "matcher", "--data-dir", str(data / "matcher"), "--port", str(matcher_port),
                  "--catalog-url", base_url], cwd=data, env=env, stdout=matcher_log.open("wb"),
                 stderr=subprocess.STDOUT))
+        _wait(f"{base_url}/healthz", procs[0], catalog_log)
+        if matcher_url is not None:
             _wait(f"{matcher_url}/healthz", procs[1], matcher_log)
         result = Stack(base_url=base_url, matcher_url=matcher_url, data_dir=data)
         result.wait_for_matcher()

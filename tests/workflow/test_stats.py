@@ -51,7 +51,7 @@ def test_funnel_medians_and_conversion_come_from_the_database(catalog: Catalog) 
     with Session(catalog.engine) as s:  # shortlisted after 1, 2 and 10 days
         for mid, days in zip(ids[:3], (1, 2, 10), strict=True):
             m = s.exec(select(Match).where(Match.id == mid)).one()
-            m.shortlisted_at = m.proposed_at + timedelta(days=days)
+            m.shortlisted_at, m.shortlist_days = m.proposed_at + timedelta(days=days), float(days)
             s.add(m)
         s.commit()
     funnel = catalog.client.get(f"{API}/stats/funnel", headers=pair.broker).json()
@@ -59,13 +59,13 @@ def test_funnel_medians_and_conversion_come_from_the_database(catalog: Catalog) 
     assert (first["reached"], first["conversion"], first["declined_here"]) == (4, 0.75, 1)
     assert first["median_days_to_next"] == 2.0
     assert funnel["decline_reasons"] == {"价格": 1} and funnel["overall_conversion"] == 0.0
-    with Session(catalog.engine) as s:  # a fourth pair makes the count even: median of 2 and 10
+    with Session(catalog.engine) as s:  # a fourth pair makes the count even: median of 2 and 3
         m = s.exec(select(Match).where(Match.id == ids[3])).one()
-        m.status, m.shortlisted_at = "shortlisted", m.proposed_at + timedelta(days=3)
+        m.status, m.shortlist_days = "shortlisted", 3.0
         s.add(m)
         s.commit()
     first = catalog.client.get(f"{API}/stats/funnel", headers=pair.broker).json()["steps"][0]
-    assert first["median_days_to_next"] == 2.5
+    assert first["median_days_to_next"] == 2.5 and first["declined_here"] == 0
     csv_text = catalog.client.get(f"{API}/stats/export", params={"format": "csv", "report": "funnel"},
                                   headers=pair.broker).content.decode("utf-8")
     assert csv_text.startswith("\ufeff环节,到达对数,下一环节,转化率,中位天数,在此环节放弃")

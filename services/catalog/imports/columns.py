@@ -106,8 +106,8 @@ def header_index(kind: ItemKind) -> dict[str, Column]:
 
 
 def _value_aliases(kind: ItemKind) -> dict[str, dict[str, str]]:
-    status_zh: dict[str, str] = dict(OUTPUT_STATUS_ZH if kind is ItemKind.output else NEED_STATUS_ZH)
-    status = {zh: str(value) for value, zh in status_zh.items()}
+    pairs = OUTPUT_STATUS_ZH.items() if kind is ItemKind.output else NEED_STATUS_ZH.items()
+    status = {zh: str(value) for value, zh in pairs}
     status.update({"发布": "published", "归档": "archived", "开放": "open", "进行中": "in_progress", "关闭": "closed"})
     aliases: dict[str, dict[str, str]] = {
         "status": status,
@@ -140,7 +140,7 @@ def display_value(field: str, value: str) -> str:
     """The Chinese label shown in an exported spreadsheet for a stored enum value."""
     labels: dict[str, str] = {}
     if field == "status":
-        labels = {str(k): v for k, v in {**OUTPUT_STATUS_ZH, **NEED_STATUS_ZH}.items()}
+        labels = {str(k): v for k, v in [*OUTPUT_STATUS_ZH.items(), *NEED_STATUS_ZH.items()]}
     elif field == "confidentiality":
         labels = {str(k): v for k, v in CONFIDENTIALITY_ZH.items()}
     return labels.get(value, value)

@@ -45,10 +45,10 @@ def start_job(engine: sa.Engine, spec: KindSpec, *, user: User, validated: Valid
 def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Validated) -> None:
     """Write the rows in chunks, each committed together with the job's progress; record the outcome."""
     with Session(engine, expire_on_commit=False) as session:
-        job = session.get(ImportJob, job_id)
-        user = session.get(User, user_id)
-        if job is None or user is None:
+        found, user = session.get(ImportJob, job_id), session.get(User, user_id)
+        if found is None or user is None:
             return
+        job: ImportJob = found
         spec = SPECS[ItemKind(job.kind)]
         job.status = JobStatus.running
         session.commit()

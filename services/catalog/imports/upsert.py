@@ -3,14 +3,14 @@
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from services.catalog.imports.validation import ValidRow
 from services.catalog.items import Item, KindSpec, apply_update, create_item
-from services.catalog.models import User
+from services.catalog.models import Organisation, User
 
 Progress = Callable[[int], None]
 _IN_CHUNK = 500
@@ -44,7 +44,7 @@ def existing_by_external_id(session: Session, spec: KindSpec, rows: Iterable[Val
             chunk = ordered[start:start + _IN_CHUNK]
             stmt = select(table).where(col(table.organisation_id) == org_id, col(table.external_id).in_(chunk))
             for item in session.exec(stmt).all():
-                found[(org_id, item.external_id or "")] = item
+                found[(org_id, getattr(item, "external_id", None) or "")] = cast(Item, item)
     return found
 
 
@@ -57,6 +57,8 @@ def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[Valid
     """Upsert the rows (columns absent from the file are left alone on update); commits only if commit_every is set."""
     counts = WriteCounts()
     existing = existing_by_external_id(session, spec, rows)
+    # Held here so the identity map (weak references) keeps them: each create looks its organisation up.
+    owners = [session.get(Organisation, org_id) for org_id in {row.organisation_id for row in rows}]
     for done, row in enumerate(rows, start=1):
         external_id = getattr(row.data, "external_id", None)
         item = existing.get((row.organisation_id, external_id)) if external_id else None
@@ -72,4 +74,5 @@ def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[Valid
             on_progress(done)
         if at_boundary:
             session.commit()
+    del owners
     return counts

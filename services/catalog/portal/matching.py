@@ -2,6 +2,7 @@
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,15 +10,15 @@ import httpx
 from markupsafe import Markup, escape
 from sqlmodel import Session, col, select
 
+from services.catalog import matcher_client
 from services.catalog.config import CatalogSettings
-from services.catalog.items import NEEDS, OUTPUTS, Item, need_to_wire, output_to_wire, visible_clause
+from services.catalog.items import NEEDS, OUTPUTS, Item, visible_clause
 from services.catalog.models import ResearchOutput, TechNeed, User
 from services.catalog.vocab import Role
-from shared.schemas import CatalogItem, MatchRequest, MatchResponse
+from shared.schemas import MatchResponse
 from shared.vocab import ItemKind
 
 log = logging.getLogger(__name__)
-TIMEOUT_S = 10.0
 
 
 @dataclass
@@ -67,24 +68,12 @@ def _candidates(session: Session, user: User, rows: list[dict[str, Any]], target
     return found
 
 
-def rank(settings: CatalogSettings, item: CatalogItem, target: ItemKind, *, k: int,
-         include_brokers_only: bool) -> list[dict[str, Any]]:
-    """The matcher's ranking of `target` items for a catalog item (raises when it cannot be reached)."""
-    request = MatchRequest(target=target, item=item, k=k, include_brokers_only=include_brokers_only)
-    r = httpx.post(f"{settings.matcher_url.rstrip('/')}/v1/match", json=request.model_dump(mode="json"),
-                   headers={"Authorization": f"Bearer {settings.service_token}"}, timeout=TIMEOUT_S)
-    r.raise_for_status()
-    return [row.model_dump() for row in MatchResponse.model_validate(r.json()).results]
-
-
-def _ranked(session: Session, settings: CatalogSettings, user: User, item: CatalogItem, target: ItemKind,
-            k: int) -> list[Candidate] | None:
-    staff = user.role in (Role.broker, Role.admin)
+def _ranked(session: Session, user: User, target: ItemKind, ask: Callable[[], MatchResponse]) -> list[Candidate] | None:
     try:
-        rows = rank(settings, item, target, k=k, include_brokers_only=staff)
+        rows = [row.model_dump() for row in ask().results]
     except (httpx.HTTPError, ValueError):
         # The portal keeps working while the matcher is down; the page says so instead.
-        log.warning("matcher unavailable for %s %s", item.kind, item.id, exc_info=True)
+        log.warning("matcher unavailable", exc_info=True)
         return None
     return _candidates(session, user, rows, target)
 
@@ -92,10 +81,14 @@ def _ranked(session: Session, settings: CatalogSettings, user: User, item: Catal
 def outputs_for_need(session: Session, settings: CatalogSettings, user: User, need: TechNeed,
                      k: int = 10) -> list[Candidate] | None:
     """The outputs the matcher ranks highest for a need, or None if it is unavailable."""
-    return _ranked(session, settings, user, need_to_wire(need), ItemKind.output, k)
+    return _ranked(session, user, ItemKind.output,
+                   lambda: matcher_client.rank_outputs_for_need(settings=settings, need=need, k=k))
 
 
 def needs_for_output(session: Session, settings: CatalogSettings, user: User, output: ResearchOutput,
                      k: int = 10) -> list[Candidate] | None:
     """The needs the matcher ranks highest for an output, or None if it is unavailable."""
-    return _ranked(session, settings, user, output_to_wire(session, output), ItemKind.need, k)
+    staff = user.role in (Role.broker, Role.admin)
+    return _ranked(session, user, ItemKind.need,
+                   lambda: matcher_client.rank_needs_for_output(settings=settings, output=output, k=k,
+                                                                include_brokers_only=staff))

@@ -60,15 +60,14 @@ def tables(s: StatsSummary) -> dict[str, Table]:
 
 def to_xlsx(s: StatsSummary) -> bytes:
     """All reports as one workbook, one sheet each."""
-    wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb = Workbook(write_only=True)  # streams rows: several times faster for the long unmet-needs sheet
     for title, headers, rows in tables(s).values():
         ws = wb.create_sheet(title[:31])
+        for i, h in enumerate(headers, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, len(h) * 2 + 2)
         ws.append(headers)
         for row in rows:
             ws.append(row)
-        for i, h in enumerate(headers, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = max(10, len(h) * 2 + 2)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -5,9 +5,10 @@ from typing import Any
 
 import httpx
 
+from services.catalog import matcher_client
 from services.catalog.config import CatalogSettings
 from services.catalog.errors import AppError
-from shared.schemas import CatalogItem, MatchRequest, MatchResponse
+from shared.schemas import CatalogItem, MatchRequest
 from shared.vocab import ItemKind
 
 RANK_DEPTH = 100
@@ -27,10 +28,7 @@ def score_pair(settings: CatalogSettings, need: CatalogItem, output_id: int) -> 
     """The matcher's verdict on (need, output); 503 when it is unreachable, 422 when it does not rank the output."""
     request = MatchRequest(target=ItemKind.output, item=need, k=RANK_DEPTH, include_brokers_only=True)
     try:
-        r = httpx.post(f"{settings.matcher_url.rstrip('/')}/v1/match", json=request.model_dump(mode="json"),
-                       headers={"Authorization": f"Bearer {settings.service_token}"}, timeout=15.0)
-        r.raise_for_status()
-        ranking = MatchResponse.model_validate(r.json())
+        ranking = matcher_client.match(settings=settings, request=request)
     except (httpx.HTTPError, ValueError) as exc:
         raise AppError("匹配服务暂时不可用，请稍后重试，或在请求中直接给出评分 score 和解释 explanation",
                        "The matcher is unavailable; retry later or give score and explanation in the request",

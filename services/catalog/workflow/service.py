@@ -13,8 +13,8 @@ from services.catalog.workflow import feedback
 from services.catalog.workflow.models import Match, MatchEvent
 from services.catalog.workflow.notifications import notify, org_users
 from services.catalog.workflow.schemas import Contacts, MatchPublic
-from services.catalog.workflow.transitions import TIMESTAMP, check_transition, label
-from services.catalog.workflow.vocab import REASON_EN, EventKind, MatchStatus, Response, Side
+from services.catalog.workflow.transitions import STEP_DAYS, TIMESTAMP, check_transition, label
+from services.catalog.workflow.vocab import REASON_EN, DeclineReason, EventKind, MatchStatus, Response, Side
 from shared.vocab import NeedStatus
 
 STAFF = (Role.broker, Role.admin)
@@ -118,6 +118,9 @@ def transition(session: Session, *, match: Match, user: User, to: MatchStatus, r
     now = utcnow()
     match.status = to
     setattr(match, TIMESTAMP[to], now)
+    if to in STEP_DAYS:
+        column, since = STEP_DAYS[to]
+        setattr(match, column, round((now - _aware(getattr(match, TIMESTAMP[since]))).total_seconds() / 86400, 4))
     match.updated_at = now
     match.version += 1
     if to is MatchStatus.declined:
@@ -226,7 +229,7 @@ def respond(session: Session, *, match: Match, user: User, accept: bool, reason:
            reason=reason, note=f"{side.value}: {answer.value}" + (f" — {note}" if note else ""))
     if not accept:
         return transition(session, match=match, user=user, to=MatchStatus.declined,
-                          reason=reason or "其他", note=note)
+                          reason=reason or DeclineReason.other, note=note)
     need, output = _parties(session, match)
     if match.need_response == match.output_response == Response.accepted:
         feedback.record(session, match=match, actor_id=user.id, note=note)

@@ -22,7 +22,7 @@ from services.catalog.workflow.schemas import (
     StatsSummary,
     UnmetNeed,
 )
-from services.catalog.workflow.transitions import TIMESTAMP, label
+from services.catalog.workflow.transitions import STEP_DAYS, label
 from services.catalog.workflow.vocab import FUNNEL, MatchStatus
 from shared.vocab import NeedStatus, OutputStatus
 
@@ -62,10 +62,11 @@ def _need_conds(f: StatsFilter) -> list[Any]:
 
 
 def _matches(f: StatsFilter, *columns: Any) -> Any:
-    """A select over matches restricted by the filter (joins the need only when it must)."""
+    """A select over matches restricted by the filter (region and cluster are the need's)."""
     stmt = select(*columns).select_from(Match).where(*f.time_range(col(Match.proposed_at)))
     if f.region or f.cluster:
-        stmt = stmt.join(TechNeed, col(TechNeed.id) == col(Match.need_id)).where(*_need_conds(f))
+        # IN (not JOIN) lets the planner start from the few needs and use the match index on need_id.
+        stmt = stmt.where(col(Match.need_id).in_(select(TechNeed.id).where(*_need_conds(f))))
     return stmt
 
 
@@ -107,48 +108,44 @@ def overview(session: Session, f: StatsFilter) -> Overview:
     )
 
 
-def _days_between(session: Session, start: Any, end: Any) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(end) - func.julianday(start)
-    return sa.extract("epoch", end - start) / 86400.0
-
-
-def _median(session: Session, f: StatsFilter, start: Any, end: Any, n: int) -> float | None:
-    """Median of (end - start) in days over matches that reached `end`, by ORDER BY ... OFFSET in SQL."""
+def _median(session: Session, f: StatsFilter, column: Any, n: int) -> float | None:
+    """Median of a step-duration column by ORDER BY ... OFFSET in SQL (an index scan when unfiltered)."""
     if n == 0:
         return None
-    days = _days_between(session, start, end).label("days")
-    stmt = _matches(f, days).where(end.is_not(None)).order_by(days).offset((n - 1) // 2).limit(2 - n % 2)
+    stmt = _matches(f, column).where(column.is_not(None)).order_by(column).offset((n - 1) // 2).limit(2 - n % 2)
     values = [float(v) for v in session.exec(stmt).all()]
     return round(sum(values) / len(values), 2) if values else None
 
 
 def funnel(session: Session, f: StatsFilter) -> Funnel:
     """How many pairs reached each step, the conversion to the next, median days per step, declines."""
-    stamps = [getattr(Match, TIMESTAMP[s]) for s in FUNNEL]
-    reached = session.exec(_matches(f, func.count(), *[func.count(c) for c in stamps[1:]])).one()
-    declined = dict(session.exec(
-        _matches(f, col(Match.declined_from), func.count()).where(col(Match.status) == MatchStatus.declined)
-        .group_by(col(Match.declined_from))
-    ).all())
-    reasons = dict(session.exec(
-        _matches(f, col(Match.decline_reason), func.count()).where(col(Match.status) == MatchStatus.declined)
-        .group_by(col(Match.decline_reason))
-    ).all())
+    # A pair reached a step if it stands there or further on, or was declined there or further on.
+    where: dict[str, int] = {}
+    declined: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for status, exit_from, reason, n in session.exec(
+        _matches(f, col(Match.status), col(Match.declined_from), col(Match.decline_reason), func.count())
+        .group_by(col(Match.status), col(Match.declined_from), col(Match.decline_reason))
+    ).all():
+        if status == MatchStatus.declined:
+            declined[exit_from or ""] = declined.get(exit_from or "", 0) + n
+            reasons[reason or ""] = reasons.get(reason or "", 0) + n
+        else:
+            where[status] = where.get(status, 0) + n
+    reached = [sum(where.get(s, 0) + declined.get(s, 0) for s in FUNNEL[i:]) for i in range(len(FUNNEL))]
     steps = []
     for i, status in enumerate(FUNNEL):
         nxt = FUNNEL[i + 1] if i + 1 < len(FUNNEL) else None
-        here = int(reached[i])
-        after = int(reached[i + 1]) if nxt else None
+        here, after = reached[i], reached[i + 1] if nxt else 0
         steps.append(FunnelStep(
             status=status, label=label(status), reached=here, next_status=nxt,
-            conversion=round(after / here, 4) if nxt and here and after is not None else None,
-            median_days_to_next=_median(session, f, col(stamps[i]), col(stamps[i + 1]), after or 0) if nxt else None,
-            declined_here=int(declined.get(status.value, 0)),
+            conversion=round(after / here, 4) if nxt and here else None,
+            median_days_to_next=_median(session, f, col(getattr(Match, STEP_DAYS[nxt][0])), after) if nxt else None,
+            declined_here=declined.get(status.value, 0),
         ))
-    first, last = int(reached[0]), int(reached[-1])
+    first, last = reached[0], reached[-1]
     return Funnel(steps=steps, overall_conversion=round(last / first, 4) if first else None,
-                  decline_reasons={k or "": int(v) for k, v in reasons.items()})
+                  decline_reasons=reasons)
 
 
 def _buckets(session: Session, f: StatsFilter, key: Any) -> list[Bucket]:
@@ -182,8 +179,8 @@ def brokers(session: Session, f: StatsFilter) -> list[BrokerActivity]:
     action_stmt = (select(col(MatchEvent.actor_id), func.count()).where(*f.time_range(col(MatchEvent.at)))
                    .where(col(MatchEvent.actor_id).in_(list(people))))
     if f.region or f.cluster:
-        action_stmt = (action_stmt.join(Match, col(Match.id) == col(MatchEvent.match_id))
-                       .join(TechNeed, col(TechNeed.id) == col(Match.need_id)).where(*_need_conds(f)))
+        in_scope = select(Match.id).where(col(Match.need_id).in_(select(TechNeed.id).where(*_need_conds(f))))
+        action_stmt = action_stmt.where(col(MatchEvent.match_id).in_(in_scope))
     actions: dict[int, int] = {k or 0: v for k, v in session.exec(action_stmt.group_by(col(MatchEvent.actor_id))).all()}
     registered: dict[int, int] = dict(session.exec(
         _contracts(f, col(TechContract.registered_by), func.count()).group_by(col(TechContract.registered_by))
@@ -203,39 +200,40 @@ def brokers(session: Session, f: StatsFilter) -> list[BrokerActivity]:
     return sorted(result, key=lambda b: (-b.matches, -b.actions, b.broker_id))
 
 
-def _best_scores() -> Any:
-    """Each need's best frozen match score among pairs not declined."""
-    return (select(col(Match.need_id).label("need_id"), func.max(Match.score).label("best"))
-            .where(col(Match.status) != MatchStatus.declined).group_by(col(Match.need_id)).subquery())
+def _open_needs_with_best(f: StatsFilter) -> Any:
+    """Open needs in scope with their best frozen match score among pairs not declined (one index seek each)."""
+    best = (select(func.max(Match.score)).where(col(Match.need_id) == col(TechNeed.id),
+                                                col(Match.status) != MatchStatus.declined)
+            .correlate(TechNeed).scalar_subquery())
+    return (sa.select(col(TechNeed.id).label("id"), col(TechNeed.title).label("title"),
+                      col(TechNeed.organisation_id).label("organisation_id"), col(TechNeed.cluster).label("cluster"),
+                      col(TechNeed.region).label("region"), col(TechNeed.created_at).label("created_at"),
+                      best.label("best"))
+            .where(col(TechNeed.status) == NeedStatus.open, *_need_conds(f), *f.time_range(col(TechNeed.created_at)))
+            .subquery())
 
 
 def coverage(session: Session, f: StatsFilter, *, threshold: float, unmet_limit: int = 100) -> Coverage:
     """Share of open needs whose best match reaches the threshold, by cluster, and the needs left without."""
-    best = _best_scores()
-    covered_expr = sa.case((best.c.best >= threshold, 1), else_=0)
-    base = (select(TechNeed.cluster, func.count(), func.sum(covered_expr)).select_from(TechNeed)
-            .join(best, best.c.need_id == col(TechNeed.id), isouter=True)
-            .where(col(TechNeed.status) == NeedStatus.open, *_need_conds(f),
-                   *f.time_range(col(TechNeed.created_at))))
+    needs = _open_needs_with_best(f)
+    covered_expr = sa.case((needs.c.best >= threshold, 1), else_=0)
     by_cluster: dict[str, dict[str, Any]] = {}
     open_needs = covered = 0
-    for cluster, n, c in session.exec(base.group_by(col(TechNeed.cluster))).all():
+    for cluster, n, c in session.execute(
+        sa.select(needs.c.cluster, func.count(), func.sum(covered_expr)).group_by(needs.c.cluster)
+    ).all():
         n, c = int(n), int(c or 0)
         open_needs += n
         covered += c
         by_cluster[cluster or "未填"] = {"open_needs": n, "covered": c, "share": round(c / n, 4) if n else None}
-    unmet_cond = sa.or_(best.c.best.is_(None), best.c.best < threshold)
-    unmet_stmt = (sa.select(col(TechNeed.id), col(TechNeed.title), col(Organisation.name), col(TechNeed.cluster),
-                            col(TechNeed.region), col(TechNeed.created_at), best.c.best)
-                  .select_from(TechNeed)
-                  .join(best, best.c.need_id == col(TechNeed.id), isouter=True)
-                  .join(Organisation, col(Organisation.id) == col(TechNeed.organisation_id))
-                  .where(col(TechNeed.status) == NeedStatus.open, unmet_cond, *_need_conds(f),
-                         *f.time_range(col(TechNeed.created_at))))
+    unmet_stmt = (sa.select(needs.c.id, needs.c.title, col(Organisation.name), needs.c.cluster, needs.c.region,
+                            needs.c.created_at, needs.c.best)
+                  .join(Organisation, col(Organisation.id) == needs.c.organisation_id)
+                  .where(sa.or_(needs.c.best.is_(None), needs.c.best < threshold))
+                  .order_by(needs.c.created_at, needs.c.id).limit(unmet_limit))
     unmet = [
         UnmetNeed(need_id=i, title=t, organisation_name=o, cluster=c, region=r, created_at=at, best_score=b)
-        for i, t, o, c, r, at, b in session.execute(
-            unmet_stmt.order_by(col(TechNeed.created_at), col(TechNeed.id)).limit(unmet_limit)).all()
+        for i, t, o, c, r, at, b in session.execute(unmet_stmt).all()
     ]
     return Coverage(threshold=threshold, open_needs=open_needs, covered=covered,
                     share=round(covered / open_needs, 4) if open_needs else None, by_cluster=by_cluster,

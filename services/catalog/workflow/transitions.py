@@ -14,6 +14,13 @@ NEXT: dict[str, set[MatchStatus]] = {
 }
 
 TIMESTAMP = {s: f"{s.value}_at" for s in MatchStatus}
+# The column holding how many days a pair took to reach a step, and the step it came from.
+STEP_DAYS: dict[MatchStatus, tuple[str, MatchStatus]] = {
+    MatchStatus.shortlisted: ("shortlist_days", MatchStatus.proposed),
+    MatchStatus.introduced: ("introduce_days", MatchStatus.shortlisted),
+    MatchStatus.negotiating: ("negotiate_days", MatchStatus.introduced),
+    MatchStatus.signed: ("sign_days", MatchStatus.negotiating),
+}
 
 
 def label(status: str, chinese: bool = True) -> str:

@@ -1,6 +1,7 @@
 """Bulk upload (CSV, XLSX, JSON Lines), the XLSX template, export, and the progress of background imports."""
 
 from datetime import date
+from enum import Enum
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -48,7 +49,7 @@ def _read_upload(file: UploadFile, limit: int) -> bytes:
 def add_kind_routes(spec: KindSpec) -> None:
     """Import, template and export routes of one kind of item."""
     base = f"/{spec.kind}s"
-    tags = [f"{spec.kind}s"]
+    tags: list[str | Enum] = [f"{spec.kind}s"]
 
     @router.post(f"{base}/import", response_model=ImportResult, tags=tags, summary=f"Import {spec.en}s",
                  responses={202: {"model": JobAccepted}, 413: {}, 415: {}, 422: {}})

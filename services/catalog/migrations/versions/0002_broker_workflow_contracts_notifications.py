@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-22 01:38:51.434650
+Create Date: 2026-11-22 01:58:16.371065
 """
 
 from collections.abc import Sequence
@@ -42,6 +42,10 @@ def upgrade() -> None:
     sa.Column('negotiating_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('declined_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('shortlist_days', sa.Float(), nullable=True),
+    sa.Column('introduce_days', sa.Float(), nullable=True),
+    sa.Column('negotiate_days', sa.Float(), nullable=True),
+    sa.Column('sign_days', sa.Float(), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['broker_id'], ['users.id'], ondelete='SET NULL'),
@@ -53,10 +57,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tech_match', schema=None) as batch_op:
         batch_op.create_index('ix_tech_match_broker_status', ['broker_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tech_match_introduce_days'), ['introduce_days'], unique=False)
         batch_op.create_index('ix_tech_match_need_status_score', ['need_id', 'status', 'score'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tech_match_negotiate_days'), ['negotiate_days'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_match_output_id'), ['output_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_match_proposed_at'), ['proposed_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_tech_match_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tech_match_shortlist_days'), ['shortlist_days'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tech_match_sign_days'), ['sign_days'], unique=False)
+        batch_op.create_index('ix_tech_match_status_exit', ['status', 'declined_from', 'decline_reason'], unique=False)
 
     op.create_table('match_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -142,13 +150,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('tech_contract', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tech_contract_buyer_org_id'), ['buyer_org_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_tech_contract_cluster'), ['cluster'], unique=False)
-        batch_op.create_index(batch_op.f('ix_tech_contract_contract_type'), ['contract_type'], unique=False)
+        batch_op.create_index('ix_tech_contract_cluster_amount', ['cluster', 'amount_yuan'], unique=False)
+        batch_op.create_index('ix_tech_contract_contract_type_amount', ['contract_type', 'amount_yuan'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_contract_need_id'), ['need_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_tech_contract_region'), ['region'], unique=False)
+        batch_op.create_index('ix_tech_contract_region_amount', ['region', 'amount_yuan'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_contract_registered_by'), ['registered_by'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_contract_seller_org_id'), ['seller_org_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_tech_contract_sign_month'), ['sign_month'], unique=False)
+        batch_op.create_index('ix_tech_contract_sign_month_amount', ['sign_month', 'amount_yuan'], unique=False)
         batch_op.create_index(batch_op.f('ix_tech_contract_signed_on'), ['signed_on'], unique=False)
 
     op.create_table('outbox_email',
@@ -182,13 +190,13 @@ def downgrade() -> None:
     op.drop_table('outbox_email')
     with op.batch_alter_table('tech_contract', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tech_contract_signed_on'))
-        batch_op.drop_index(batch_op.f('ix_tech_contract_sign_month'))
+        batch_op.drop_index('ix_tech_contract_sign_month_amount')
         batch_op.drop_index(batch_op.f('ix_tech_contract_seller_org_id'))
         batch_op.drop_index(batch_op.f('ix_tech_contract_registered_by'))
-        batch_op.drop_index(batch_op.f('ix_tech_contract_region'))
+        batch_op.drop_index('ix_tech_contract_region_amount')
         batch_op.drop_index(batch_op.f('ix_tech_contract_need_id'))
-        batch_op.drop_index(batch_op.f('ix_tech_contract_contract_type'))
-        batch_op.drop_index(batch_op.f('ix_tech_contract_cluster'))
+        batch_op.drop_index('ix_tech_contract_contract_type_amount')
+        batch_op.drop_index('ix_tech_contract_cluster_amount')
         batch_op.drop_index(batch_op.f('ix_tech_contract_buyer_org_id'))
 
     op.drop_table('tech_contract')
@@ -206,10 +214,14 @@ def downgrade() -> None:
 
     op.drop_table('match_event')
     with op.batch_alter_table('tech_match', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_tech_match_status'))
+        batch_op.drop_index('ix_tech_match_status_exit')
+        batch_op.drop_index(batch_op.f('ix_tech_match_sign_days'))
+        batch_op.drop_index(batch_op.f('ix_tech_match_shortlist_days'))
         batch_op.drop_index(batch_op.f('ix_tech_match_proposed_at'))
         batch_op.drop_index(batch_op.f('ix_tech_match_output_id'))
+        batch_op.drop_index(batch_op.f('ix_tech_match_negotiate_days'))
         batch_op.drop_index('ix_tech_match_need_status_score')
+        batch_op.drop_index(batch_op.f('ix_tech_match_introduce_days'))
         batch_op.drop_index('ix_tech_match_broker_status')
 
     op.drop_table('tech_match')

@@ -7,21 +7,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from services.catalog.errors import AppError
 from services.catalog.items import OUTPUTS, apply_update, get_visible
 from services.catalog.models import ResearchOutput
 from services.catalog.portal.context import PageContext, PageDep
+from services.catalog.portal.forms import field_errors, form_values, split_list
 from services.catalog.portal.matching import needs_for_output
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import matches_of_output
+from services.catalog.schemas import OutputUpdate
 from services.catalog.vocab import Role
-from shared.vocab import OutputStatus
+from shared.vocab import Cluster, CooperationMode, IpForm, Maturity, OutputStatus
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 OPPORTUNITY_OUTPUTS = 8
 FINISHED = ("succeeded", "failed")
+OUTPUT_FIELDS = ("title", "summary", "keywords", "field", "cluster", "maturity", "ip_form", "patent_numbers",
+                 "price_yuan", "contact", "status", "version")
 
 
 def _upload_page(page: PageContext, *, error: str | None = None, status_code: int = 200) -> Response:
@@ -124,3 +129,63 @@ def opportunities(page: PageDep) -> Response:
     rows = [(o, needs_for_output(page.session, page.settings, user, o, k=3),
              matches_of_output(page.session, user, o.id or 0)) for o in outputs]
     return page.render("opportunities.html", rows=rows)
+
+
+def _own_output(page: PageContext, output_id: int) -> ResearchOutput:
+    user = page.require(Role.university, Role.admin)
+    output = get_visible(page.session, OUTPUTS, output_id, user)
+    assert isinstance(output, ResearchOutput)
+    if user.role != Role.admin and output.organisation_id != user.organisation_id:
+        raise AppError("只能修改本单位的成果", "You may only edit your own organisation's outputs", status_code=403)
+    return output
+
+
+def _output_form(page: PageContext, output: ResearchOutput, values: dict[str, Any], errors: dict[str, str],
+                 status_code: int = 200) -> Response:
+    return page.render("output_form.html", status_code=status_code, output=output, values=values, errors=errors,
+                       clusters=[c.value for c in Cluster], maturities=[m.value for m in Maturity],
+                       ip_forms=[f.value for f in IpForm], modes=[m.value for m in CooperationMode],
+                       statuses=[s.value for s in OutputStatus])
+
+
+@router.get("/my/outputs/{output_id}/edit")
+def edit_output(output_id: int, page: PageDep) -> Response:
+    """The form to edit one of the organisation's outputs."""
+    output = _own_output(page, output_id)
+    values: dict[str, Any] = {name: "" if getattr(output, name, None) is None else str(getattr(output, name))
+                              for name in OUTPUT_FIELDS}
+    values["keywords"] = "，".join(output.keywords)
+    values["patent_numbers"] = "，".join(output.patent_numbers)
+    values["cooperation_modes"] = list(output.cooperation_modes)
+    return _output_form(page, output, values, {})
+
+
+@router.post("/my/outputs/{output_id}/edit")
+async def save_output(output_id: int, page: PageDep) -> Response:
+    """Validate and save an output (refused if someone else changed it meanwhile)."""
+    output = _own_output(page, output_id)
+    assert page.user is not None
+    form = await page.request.form()
+    values = form_values(form, OUTPUT_FIELDS, ("cooperation_modes",))
+    data: dict[str, Any] = {"title": values["title"], "summary": values["summary"],
+                            "keywords": split_list(values["keywords"]),
+                            "patent_numbers": split_list(values["patent_numbers"]),
+                            "cooperation_modes": values["cooperation_modes"], "status": values["status"] or None}
+    for name in ("field", "cluster", "maturity", "ip_form", "price_yuan", "contact"):
+        data[name] = values[name].strip() or None
+    version = int(values["version"]) if values["version"].isdigit() else output.version
+    errors: dict[str, str] = {}
+    try:
+        body = OutputUpdate.model_validate({**data, "version": version})
+    except ValidationError as exc:
+        errors = field_errors(exc, page.lang, "title")
+    if not errors:
+        try:
+            changes = body.model_dump(exclude={"version"}, exclude_unset=True)
+            apply_update(page.session, output, user=page.user, values=changes, expected_version=version)
+            page.session.commit()
+            return page.redirect(f"/outputs/{output.id}")
+        except AppError as exc:
+            page.session.rollback()
+            errors["__all__"] = page.tr(exc.zh, exc.en)
+    return _output_form(page, output, values, errors, status_code=422)

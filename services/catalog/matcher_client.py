@@ -1,0 +1,49 @@
+"""HTTP client of the matcher service, used by the catalog's match routes and portal (service token, retried)."""
+
+import httpx
+from sqlalchemy.orm import object_session
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+from services.catalog.config import CatalogSettings
+from services.catalog.items import need_to_wire, output_to_wire, to_wire
+from services.catalog.models import ResearchOutput, TechNeed
+from shared.schemas import MatchRequest, MatchResponse
+from shared.vocab import ItemKind
+
+TIMEOUT = 10.0
+
+
+def _transient(exc: BaseException) -> bool:
+    """Retry connection failures and 5xx answers (a matcher restarting), never 4xx."""
+    if isinstance(exc, httpx.TransportError):
+        return True
+    return isinstance(exc, httpx.HTTPStatusError) and exc.response.status_code >= 500
+
+
+@retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
+       wait=wait_exponential(multiplier=0.1, max=1.0), reraise=True)
+def match(*, settings: CatalogSettings, request: MatchRequest) -> MatchResponse:
+    """POST /v1/match to the matcher; raises httpx errors once the retries are spent."""
+    response = httpx.post(f"{settings.matcher_url.rstrip('/')}/v1/match", json=request.model_dump(mode="json"),
+                          headers={"Authorization": f"Bearer {settings.service_token}"}, timeout=TIMEOUT)
+    response.raise_for_status()
+    return MatchResponse.model_validate(response.json())
+
+
+def rank_outputs_for_need(*, settings: CatalogSettings, need: TechNeed, k: int = 10) -> MatchResponse:
+    """Research outputs the matcher ranks highest for a need."""
+    return match(settings=settings, request=MatchRequest(target=ItemKind.output, item=need_to_wire(need), k=k))
+
+
+def rank_needs_for_output(*, settings: CatalogSettings, output: ResearchOutput, k: int = 10,
+                          include_brokers_only: bool = False) -> MatchResponse:
+    """Technology needs the matcher ranks highest for an output (brokers-only needs only when asked)."""
+    session = object_session(output)
+    wire = output_to_wire(session, output) if session is not None else to_wire(output, None)  # type: ignore[arg-type]
+    request = MatchRequest(target=ItemKind.need, item=wire, k=k, include_brokers_only=include_brokers_only)
+    return match(settings=settings, request=request)
+
+
+def search_outputs(*, settings: CatalogSettings, text: str, k: int = 10) -> MatchResponse:
+    """Research outputs the matcher ranks highest for free text."""
+    return match(settings=settings, request=MatchRequest(target=ItemKind.output, text=text, k=k))
