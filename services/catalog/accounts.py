@@ -17,7 +17,8 @@ def create_user(session: Session, data: UserCreate) -> User:
         raise NotFound(f"单位 {data.organisation_id} 不存在", f"Organisation {data.organisation_id} does not exist")
     if data.role != Role.admin and data.organisation_id is None:
         raise AppError("除管理员外，用户必须属于一个单位", "Every user except admins belongs to an organisation",
-                       status_code=422, code="validation_error")
+                       status_code=422, code="validation_error",
+                       detail=[{"column": "organisation_id", "zh": "非管理员必填", "en": "required for every role but admin"}])
     user = User(login=data.login, password_hash=hash_password(data.password), role=data.role,
                 organisation_id=data.organisation_id, display_name=data.display_name, email=data.email)
     session.add(user)

@@ -12,13 +12,19 @@ from shared.vocab import ChangeOp, ItemKind
 _CHANGE_LOCK_KEY = 7_331_001
 
 
+def serialise_writes(session: Session) -> None:
+    """Queue behind other catalog writers until this transaction ends (PostgreSQL; SQLite's write lock does it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Held until commit: writers take numbers one at a time, in commit order, so a reader
+        # paging with after=SEQ can never see seq N+1 before N is committed. Item writes take it
+        # before any row lock, so it never closes a lock cycle with a row lock. Re-taking it is free.
+        session.exec(sa.select(func.pg_advisory_xact_lock(_CHANGE_LOCK_KEY)))  # type: ignore[call-overload]
+
+
 def append_change(session: Session, *, op: ChangeOp, kind: ItemKind, item_id: int,
                   item: CatalogItem | None) -> ChangeLog:
     """Append a change in the caller's transaction; call it after the item's own write is flushed."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Held until commit: writers take numbers one at a time, in commit order, so a reader
-        # paging with after=SEQ can never see seq N+1 before N is committed.
-        session.exec(sa.select(func.pg_advisory_xact_lock(_CHANGE_LOCK_KEY)))  # type: ignore[call-overload]
+    serialise_writes(session)
     # On SQLite the item write already holds the database's single write lock (BEGIN IMMEDIATE).
     last = session.exec(select(func.max(ChangeLog.seq))).one()
     payload: dict[str, Any] | None = item.model_dump(mode="json") if item is not None else None

@@ -7,9 +7,10 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel
+from sqlalchemy.exc import InvalidRequestError
 from sqlmodel import Session, col, delete, func, select
 
-from services.catalog.changes import append_change
+from services.catalog.changes import append_change, serialise_writes
 from services.catalog.errors import AppError, Conflict, Forbidden, NotFound
 from services.catalog.models import Organisation, ResearchOutput, SearchTerm, TechNeed, User, utcnow
 from services.catalog.text import detect_language, search_terms
@@ -94,11 +95,25 @@ def get_visible(session: Session, spec: KindSpec, item_id: int, user: User | Non
     stmt = select(spec.table).where(col(spec.table.id) == item_id, visible_clause(spec, user))
     if for_update:
         # Row lock before a write: a concurrent writer waits, then sees the new version (409) or no row (404).
+        serialise_writes(session)
         stmt = stmt.with_for_update()
     item = session.exec(stmt).first()
     if item is None:
-        raise NotFound(f"找不到编号为 {item_id} 的{spec.zh}，或您无权查看", f"No {spec.en} {item_id}, or you may not see it")
+        raise _not_found(spec, item_id)
     return cast(Item, item)
+
+
+def _not_found(spec: KindSpec, item_id: int | None) -> NotFound:
+    return NotFound(f"找不到编号为 {item_id} 的{spec.zh}，或您无权查看", f"No {spec.en} {item_id}, or you may not see it")
+
+
+def _lock_current(session: Session, spec: KindSpec, item: Item) -> None:
+    """Reload an item under a row lock, so the version check and the write see the latest committed row."""
+    serialise_writes(session)
+    try:
+        session.refresh(item, with_for_update=True)
+    except InvalidRequestError as exc:  # deleted by someone else meanwhile
+        raise _not_found(spec, item.id) from exc
 
 
 def check_can_write(spec: KindSpec, user: User, organisation_id: int) -> None:
@@ -141,6 +156,7 @@ def create_item(session: Session, spec: KindSpec, *, user: User, data: BaseModel
     """Create an item for the caller (not committed); logs the change and indexes its terms."""
     values = data.model_dump(exclude={"organisation_id"})
     org_id = owner_org_id(session, spec, user, getattr(data, "organisation_id", None))
+    serialise_writes(session)
     item = spec.table(**values, organisation_id=org_id)
     item.language = detect_language(f"{item.title} {getattr(item, spec.text_field)}")
     session.add(item)
@@ -155,6 +171,7 @@ def apply_update(session: Session, item: Item, *, user: User, values: dict[str, 
     """Change an item's fields (not committed); returns False when nothing changed."""
     spec = spec_of(item)
     check_can_write(spec, user, item.organisation_id)
+    _lock_current(session, spec, item)
     if expected_version is not None and expected_version != item.version:
         raise Conflict(
             f"该{spec.zh}已被他人修改（当前版本 {item.version}），请刷新后重试",
@@ -188,6 +205,7 @@ def delete_item(session: Session, item: Item, *, user: User) -> None:
     """Delete an item (not committed) and log it."""
     spec = spec_of(item)
     check_can_write(spec, user, item.organisation_id)
+    _lock_current(session, spec, item)
     session.exec(delete(SearchTerm).where(col(SearchTerm.kind) == spec.kind, col(SearchTerm.item_id) == item.id))
     item_id = item.id
     session.delete(item)

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from stdnum.cn import uscc
 
 from services.catalog.vocab import OrgKind, Role
@@ -19,7 +19,8 @@ from shared.vocab import (
     OutputStatus,
 )
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2),
+                  AfterValidator(lambda d: d.quantize(Decimal("0.01")))]  # stored as it will read back
 Title = Annotated[str, Field(min_length=2, max_length=300)]
 Keywords = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=30)]
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)

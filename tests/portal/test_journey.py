@@ -1,12 +1,13 @@
 """Acceptance in headless Chromium: a need goes from posting to a registered contract on the bureau's dashboard."""
 
+import os
 import re
 import shutil
 from typing import Any
 
 import pytest
 
-from tests.portal.conftest import README_SHOTS, Stack
+from tests.portal.conftest import PHONE, README_SHOTS, Stack
 
 pytestmark = pytest.mark.browser
 NEED_TITLE = "废旧三元锂电池镍钴锰湿法回收工艺引进"
@@ -14,10 +15,12 @@ RECYCLING_OUTPUT = "废旧锂离子电池正极材料湿法回收技术"
 
 
 def _readme_shot(who: Any, name: str) -> None:
-    """A viewport-sized screenshot for the README (kept small)."""
+    """A viewport-sized screenshot for the README (kept small); committed copies change only on request."""
     path = who.shot(name, full_page=False)
-    README_SHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, README_SHOTS / f"{name}.png")
+    target = README_SHOTS / f"{name}.png"
+    if not target.exists() or os.environ.get("DUIJIE_UPDATE_SCREENSHOTS") == "1":
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
 
 
 def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
@@ -47,6 +50,10 @@ def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
     assert RECYCLING_OUTPUT in candidates.first.inner_text()
     assert candidates.first.locator(".explanation mark").count() >= 1
     ent.shot("02-need-posted-ranked-outputs")
+    phone = person("battery", PHONE)
+    phone.go(f"/needs/{need_id}#ranked")
+    assert phone.fits_width()
+    _readme_shot(phone, "need-ranked-outputs-phone")
 
     # 3. A broker finds it in the queue, shortlists and introduces the best candidate.
     stack.wait_for_matcher()

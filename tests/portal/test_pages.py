@@ -168,3 +168,11 @@ def test_static_files_are_served_locally(catalog: Catalog) -> None:
     assert "http://" not in html.split("<body>")[0] and "https://" not in html.split("<body>")[0]
     assert client.get("/static/portal.css").status_code == 200
     assert client.get("/static/portal.js").status_code == 200
+
+
+def test_unknown_page_is_polite_html_for_browsers_and_json_for_the_api(catalog: Catalog) -> None:
+    client = portal_client(catalog.client.app)
+    page = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "找不到该页面" in page.text and "<html" in page.text
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"]

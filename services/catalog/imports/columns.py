@@ -106,9 +106,11 @@ def header_index(kind: ItemKind) -> dict[str, Column]:
 
 
 def _value_aliases(kind: ItemKind) -> dict[str, dict[str, str]]:
-    pairs = OUTPUT_STATUS_ZH.items() if kind is ItemKind.output else NEED_STATUS_ZH.items()
-    status = {zh: str(value) for value, zh in pairs}
-    status.update({"发布": "published", "归档": "archived", "开放": "open", "进行中": "in_progress", "关闭": "closed"})
+    if kind is ItemKind.output:
+        status = {zh: str(v) for v, zh in OUTPUT_STATUS_ZH.items()} | {"发布": "published", "归档": "archived"}
+    else:
+        status = {zh: str(v) for v, zh in NEED_STATUS_ZH.items()} | {"开放": "open", "进行中": "in_progress",
+                                                                     "关闭": "closed"}
     aliases: dict[str, dict[str, str]] = {
         "status": status,
         "confidentiality": {zh: str(v) for v, zh in CONFIDENTIALITY_ZH.items()} | {"仅经纪人可见": "brokers_only",

@@ -1,12 +1,15 @@
 """Mounting the portal on the catalog app: page routes, CSRF checks and static files."""
 
+import inspect
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.catalog.deps import SettingsDep
 from services.catalog.errors import AppError
+from services.catalog.portal.context import error_response
 from services.catalog.portal.pages import account, public
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -33,7 +36,25 @@ def portal_router() -> APIRouter:
     return router
 
 
+def _html_not_found(app: FastAPI) -> None:
+    """Browsers get a polite HTML page for unknown paths; API callers keep the JSON error."""
+    json_handler = app.exception_handlers.get(StarletteHTTPException)
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if wants_html and isinstance(exc, StarletteHTTPException) and exc.status_code == 404 \
+                and not request.url.path.startswith(("/api/", "/static/")):
+            return error_response(request, 404, "找不到该页面", "Page not found")
+        if json_handler is None:
+            raise exc
+        response = json_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(StarletteHTTPException, handler)
+
+
 def install_portal(app: FastAPI) -> None:
     """Serve the portal's pages at / and its scripts, styles and fonts at /static."""
     app.include_router(portal_router())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="portal-static")
+    _html_not_found(app)

@@ -48,6 +48,13 @@ class StatsFilter:
         return conds
 
 
+def _no_jit(session: Session) -> None:
+    # PostgreSQL's JIT compiles these short aggregate queries for up to a second (their correlated
+    # subplans look expensive to the planner) and then runs them in milliseconds: not worth it.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL jit = off"))
+
+
 def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
 
@@ -85,6 +92,7 @@ def _contracts(f: StatsFilter, *columns: Any) -> Any:
 
 def overview(session: Session, f: StatsFilter) -> Overview:
     """Counts of outputs, needs by status, matches by status and contracts."""
+    _no_jit(session)
     out_stmt = (select(col(ResearchOutput.status), func.count()).select_from(ResearchOutput)
                 .where(*f.time_range(col(ResearchOutput.created_at))))
     if f.region:
@@ -119,6 +127,7 @@ def _median(session: Session, f: StatsFilter, column: Any, n: int) -> float | No
 
 def funnel(session: Session, f: StatsFilter) -> Funnel:
     """How many pairs reached each step, the conversion to the next, median days per step, declines."""
+    _no_jit(session)
     # A pair reached a step if it stands there or further on, or was declined there or further on.
     where: dict[str, int] = {}
     declined: dict[str, int] = {}
@@ -157,6 +166,7 @@ def _buckets(session: Session, f: StatsFilter, key: Any) -> list[Bucket]:
 
 def contracts(session: Session, f: StatsFilter) -> ContractStats:
     """Contract count and turnover, in total and by month, county/district, cluster and type."""
+    _no_jit(session)
     count, amount = session.exec(_contracts(f, func.count(), func.sum(TechContract.amount_yuan))).one()
     return ContractStats(
         count=count, amount_yuan=_money(amount),
@@ -169,6 +179,7 @@ def contracts(session: Session, f: StatsFilter) -> ContractStats:
 
 def brokers(session: Session, f: StatsFilter) -> list[BrokerActivity]:
     """Per broker: matches in hand by status, actions taken in the period, contracts registered."""
+    _no_jit(session)
     people = {u.id or 0: u for u in session.exec(select(User).where(col(User.role).in_([Role.broker, Role.admin]))).all()}
     held: dict[int, dict[str, int]] = {}
     for broker_id, status, n in session.exec(
@@ -200,22 +211,29 @@ def brokers(session: Session, f: StatsFilter) -> list[BrokerActivity]:
     return sorted(result, key=lambda b: (-b.matches, -b.actions, b.broker_id))
 
 
-def _open_needs_with_best(f: StatsFilter) -> Any:
-    """Open needs in scope with their best frozen match score among pairs not declined (one index seek each)."""
-    best = (select(func.max(Match.score)).where(col(Match.need_id) == col(TechNeed.id),
-                                                col(Match.status) != MatchStatus.declined)
-            .correlate(TechNeed).scalar_subquery())
-    return (sa.select(col(TechNeed.id).label("id"), col(TechNeed.title).label("title"),
-                      col(TechNeed.organisation_id).label("organisation_id"), col(TechNeed.cluster).label("cluster"),
-                      col(TechNeed.region).label("region"), col(TechNeed.created_at).label("created_at"),
-                      best.label("best"))
-            .where(col(TechNeed.status) == NeedStatus.open, *_need_conds(f), *f.time_range(col(TechNeed.created_at)))
-            .subquery())
+def _open_needs_with_best(session: Session, f: StatsFilter) -> Any:
+    """Open needs in scope with their best frozen match score among pairs not declined."""
+    live = col(Match.status) != MatchStatus.declined
+    columns: list[Any] = [col(TechNeed.id).label("id"), col(TechNeed.title).label("title"),
+               col(TechNeed.organisation_id).label("organisation_id"), col(TechNeed.cluster).label("cluster"),
+               col(TechNeed.region).label("region"), col(TechNeed.created_at).label("created_at")]
+    scope = [col(TechNeed.status) == NeedStatus.open, *_need_conds(f), *f.time_range(col(TechNeed.created_at))]
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite: one covering-index seek per need beats grouping every match.
+        best = (select(func.max(Match.score)).where(col(Match.need_id) == col(TechNeed.id), live)
+                .correlate(TechNeed).scalar_subquery())
+        return sa.select(*columns, best.label("best")).where(*scope).subquery()
+    # PostgreSQL: one hash aggregate over the matches beats thousands of subplan runs.
+    grouped = (select(col(Match.need_id).label("need_id"), func.max(Match.score).label("best"))
+               .where(live).group_by(col(Match.need_id)).subquery())
+    return (sa.select(*columns, grouped.c.best)
+            .join(grouped, grouped.c.need_id == col(TechNeed.id), isouter=True).where(*scope).subquery())
 
 
 def coverage(session: Session, f: StatsFilter, *, threshold: float, unmet_limit: int = 100) -> Coverage:
     """Share of open needs whose best match reaches the threshold, by cluster, and the needs left without."""
-    needs = _open_needs_with_best(f)
+    _no_jit(session)
+    needs = _open_needs_with_best(session, f)
     covered_expr = sa.case((needs.c.best >= threshold, 1), else_=0)
     by_cluster: dict[str, dict[str, Any]] = {}
     open_needs = covered = 0

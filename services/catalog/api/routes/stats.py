@@ -86,6 +86,7 @@ def export_stats(
     user: Staff, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
     format: Literal["xlsx", "csv"] = "xlsx",
     report: Annotated[str, Query(description="for CSV: " + ", ".join(export.REPORTS))] = "contracts_by_month",
+    limit: Annotated[int, Query(ge=0, le=50000, description="most needs in the unmet-needs list")] = 1000,
 ) -> Response:
     """All statistics as an XLSX workbook, or one report as CSV, with Chinese headers."""
     if format == "csv" and report not in export.REPORTS:
@@ -93,7 +94,7 @@ def export_stats(
                        f"No report {report}; choose one of {', '.join(export.REPORTS)}", status_code=422,
                        code="validation_error")
     data = stats.summary(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold,
-                         unmet_limit=5000)
+                         unmet_limit=limit)
     if format == "csv":
         return Response(export.to_csv(data, report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="duijie-{report}.csv"'})

@@ -44,7 +44,8 @@ def update_user(user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: UserUpdate
     user.sqlmodel_update(values)
     if user.role != Role.admin and user.organisation_id is None:
         raise AppError("除管理员外，用户必须属于一个单位", "Every user except admins belongs to an organisation",
-                       status_code=422, code="validation_error")
+                       status_code=422, code="validation_error",
+                       detail=[{"column": "organisation_id", "zh": "非管理员必填", "en": "required for every role but admin"}])
     session.add(user)
     session.commit()
     return user
