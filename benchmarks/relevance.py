@@ -34,8 +34,8 @@ NEED_ID_BASE = 1_000_000
 
 def load(root: Path) -> tuple[list[dict], list[dict], dict[str, dict[str, int]]]:
     """Needs, achievements and graded judgements of bdci2019."""
-    needs = [json.loads(line) for line in open(root / "needs.jsonl", encoding="utf-8")]
-    achievements = [json.loads(line) for line in open(root / "achievements.jsonl", encoding="utf-8")]
+    needs = [json.loads(line) for line in (root / "needs.jsonl").read_text(encoding="utf-8").splitlines()]
+    achievements = [json.loads(line) for line in (root / "achievements.jsonl").read_text(encoding="utf-8").splitlines()]
     qrels: dict[str, dict[str, int]] = defaultdict(dict)
     with open(root / "qrels.tsv", encoding="utf-8") as f:
         next(f)

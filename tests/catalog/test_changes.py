@@ -3,11 +3,14 @@
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlmodel import Session, select
 
-from services.catalog.items import NEEDS, create_item
+from services.catalog.errors import Conflict, NotFound
+from services.catalog.items import NEEDS, apply_update, create_item, delete_item
 from services.catalog.models import ResearchOutput, TechNeed, User
 from services.catalog.schemas import NeedCreate
 from tests.catalog.test_permissions import fast_user
@@ -84,6 +87,41 @@ def test_a_rolled_back_write_leaves_no_change(catalog: Catalog) -> None:
         s.rollback()
     assert read_feed(catalog) == {"changes": [], "last_seq": 0}
     assert catalog.client.get(f"{API}/needs").json()["count"] == 0
+
+
+def _stale_copy(catalog: Catalog, need_id: int) -> tuple[Session, TechNeed, User]:
+    """A session holding the need as read now, its transaction already closed (as a slow editor would)."""
+    s = Session(catalog.engine, expire_on_commit=False)
+    need, user = s.get(TechNeed, need_id), s.exec(select(User).where(User.login == "ent_a")).one()
+    s.commit()
+    assert need is not None
+    return s, need, user
+
+
+@pytest.mark.parametrize(("meanwhile", "refusal"), [("update", Conflict), ("delete", NotFound)])
+def test_a_write_from_a_stale_read_is_refused(catalog: Catalog, meanwhile: str, refusal: type[Exception]) -> None:
+    # The portal and the importer call apply_update on items they read earlier: the version check
+    # must use the row as committed now, or a concurrent edit is silently overwritten.
+    ent = fast_user(catalog, "ent_a", "enterprise", "甲公司")
+    need = catalog.client.post(f"{API}/needs", json={"title": "原标题"}, headers=ent).json()
+    slow, stale, user = _stale_copy(catalog, need["id"])
+    if meanwhile == "update":
+        r = catalog.client.patch(f"{API}/needs/{need['id']}", json={"version": 1, "title": "别人先改了"}, headers=ent)
+    else:
+        r = catalog.client.delete(f"{API}/needs/{need['id']}", headers=ent)
+    assert r.status_code in (200, 204)
+    writes: list[Callable[[], object]] = [
+        lambda: apply_update(slow, stale, user=user, values={"title": "慢的编辑"}, expected_version=1),
+        lambda: delete_item(slow, stale, user=user),
+    ]
+    for write in writes:
+        with pytest.raises(refusal):
+            write()
+        slow.rollback()
+    slow.close()
+    assert read_feed(catalog)["last_seq"] == 2
+    if meanwhile == "update":
+        assert catalog.client.get(f"{API}/needs/{need['id']}").json()["title"] == "别人先改了"
 
 
 def test_paging_replays_every_change_in_order(catalog: Catalog) -> None:

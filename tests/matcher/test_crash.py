@@ -17,7 +17,7 @@ from tests.matcher.conftest import TOKEN, settings_for
 from tests.matcher.fake_catalog import expected_candidates, synthetic_feed
 
 ROOT = Path(__file__).resolve().parents[2]
-ITEMS = 1500
+ITEMS = 600
 pytestmark = pytest.mark.slow
 
 

@@ -54,6 +54,7 @@ class Stack:
     base_url: str
     matcher_url: str | None
     data_dir: Path
+    matcher_error: str | None = None
 
     def wait_for_matcher(self, timeout: float = 30.0) -> None:
         """Block until the matcher has read every change the catalog has made."""
@@ -120,9 +121,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                  "--catalog-url", base_url], cwd=data, env=env, stdout=matcher_log.open("wb"),
                 stderr=subprocess.STDOUT))
         _wait(f"{base_url}/healthz", procs[0], catalog_log)
+        matcher_error = None
         if matcher_url is not None:
-            _wait(f"{matcher_url}/healthz", procs[1], matcher_log)
-        result = Stack(base_url=base_url, matcher_url=matcher_url, data_dir=data)
+            try:
+                _wait(f"{matcher_url}/healthz", procs[1], matcher_log)
+            except RuntimeError as exc:
+                # Pages must work without the matcher; only the tests that need rankings fail on this.
+                matcher_error, matcher_url = str(exc), None
+        result = Stack(base_url=base_url, matcher_url=matcher_url, data_dir=data, matcher_error=matcher_error)
         result.wait_for_matcher()
         yield result
     finally:

@@ -24,6 +24,8 @@ def _readme_shot(who: Any, name: str) -> None:
 
 
 def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
+    if stack.matcher_error:
+        pytest.fail(f"the matcher did not start: {stack.matcher_error}")
     if stack.matcher_url is None:
         pytest.skip("the matcher service is not part of this build")
     # 1. An enterprise posts a need; a server-side error shows next to its field first.

@@ -10,10 +10,12 @@ pytestmark = pytest.mark.browser
 BROKERS_ONLY_NEED = 2  # the demo's 极片涂布缺陷自动检测, posted by 新会锂能 for brokers only
 
 PAGES: dict[str | None, list[str]] = {
-    None: ["/", "/outputs", "/needs", "/outputs/1", "/needs/1", "/login", f"/needs/{BROKERS_ONLY_NEED}"],
+    None: ["/", "/outputs", "/needs", "/outputs/1", "/needs/1", "/login", f"/needs/{BROKERS_ONLY_NEED}",
+           "/no-such-page", "/outputs?lang=en"],
     "battery": ["/needs/new", "/my/needs", "/needs/1", "/needs/1/edit", "/my/needs/1", "/inbox"],
-    "wyu": ["/my/outputs", "/upload", "/my/opportunities", "/outputs/1", "/inbox"],
-    "broker": ["/broker", "/broker/needs/1", "/broker/pipeline", "/broker/contracts/new"],
+    "wyu": ["/my/outputs", "/my/outputs/1/edit", "/upload", "/my/opportunities", "/outputs/1", "/inbox"],
+    "broker": ["/broker", "/broker/needs/1", f"/broker/needs/{BROKERS_ONLY_NEED}?lang=en", "/broker/pipeline",
+               "/broker/contracts/new?lang=zh"],
     "admin": ["/bureau", "/bureau?lang=en", "/?lang=zh"],
 }
 

@@ -51,6 +51,9 @@ def _english_labels() -> dict[str, str]:
 
 
 _VALUE_EN = _english_labels()
+_VALUE_EN.update({"成熟度不足": "Too early stage", "效益不明确": "Benefit unclear", "价格": "Price",
+                  "知识产权不可用": "IP not available", "已解决": "Already solved", "描述不清": "Description unclear",
+                  "技术开发": "Development", "技术咨询": "Consulting"})
 # Status-like values are stored in English; Chinese labels for them come from _STATUS_ZH.
 _ = (Confidentiality, NeedStatus, OutputStatus)
 

@@ -248,7 +248,7 @@ def coverage(session: Session, f: StatsFilter, *, threshold: float, unmet_limit:
                             needs.c.created_at, needs.c.best)
                   .join(Organisation, col(Organisation.id) == needs.c.organisation_id)
                   .where(sa.or_(needs.c.best.is_(None), needs.c.best < threshold))
-                  .order_by(needs.c.created_at, needs.c.id).limit(unmet_limit))
+                  .order_by(needs.c.id).limit(unmet_limit))  # posting order: oldest first, stops early
     unmet = [
         UnmetNeed(need_id=i, title=t, organisation_name=o, cluster=c, region=r, created_at=at, best_score=b)
         for i, t, o, c, r, at, b in session.execute(unmet_stmt).all()

@@ -1,0 +1,109 @@
+"""Indexing throughput: items embedded and indexed per second through the service vs raw model encoding.
+
+    .venv/bin/python -m benchmarks.matcher_throughput [--limit 2000] [--e5]
+
+Both figures come from the same run on the same chinaxiv texts: first the raw `encode` of exactly the
+passages the service sends to the model, then the service path — the change feed served over HTTP
+(in-process ASGI), `CatalogFollower.catch_up` (JSON, passages, pooling, jieba, BM25, FAISS, snapshots).
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Query
+
+from benchmarks.matcher_common import shared_dir
+from services.matcher.config import MatcherSettings
+from services.matcher.embedder import E5Embedder, Embedder, UsemEmbedder
+from services.matcher.engine import Matcher
+from services.matcher.sync import CatalogFollower
+from services.matcher.text import item_passages, warm_up
+from shared.schemas import CatalogItem, ChangeEvent, ChangesPage
+from shared.vocab import ChangeOp, ItemKind
+
+
+def chinaxiv_items(limit: int) -> list[CatalogItem]:
+    """The first `limit` chinaxiv preprints as published outputs."""
+    path = shared_dir() / "data" / "chinaxiv" / "chinaxiv_title_abstract.jsonl"
+    items = []
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= limit:
+                break
+            row = json.loads(line)
+            keywords = row.get("keywords") or []
+            if isinstance(keywords, str):
+                keywords = [k for k in keywords.replace("；", ";").split(";") if k.strip()]
+            items.append(CatalogItem(kind=ItemKind.output, id=i + 1, title=row["title"], text=row["abstract"],
+                                     keywords=keywords, status="published"))
+    return items
+
+
+def feed_app(items: list[CatalogItem]) -> FastAPI:
+    """A change feed of one create per item."""
+    now = datetime.now(UTC)
+    changes = [ChangeEvent(seq=i + 1, op=ChangeOp.create, kind=it.kind, item_id=it.id, at=now, item=it)
+               for i, it in enumerate(items)]
+    app = FastAPI()
+
+    @app.get("/api/v1/changes")
+    def page(after: int = Query(0), limit: int = Query(500)) -> ChangesPage:
+        return ChangesPage(changes=changes[after:after + limit], last_seq=len(changes))
+
+    return app
+
+
+def service_rate(items: list[CatalogItem], embedder: Embedder, second: Embedder | None) -> tuple[float, Matcher]:
+    """Items per second from an empty index to caught up with the feed (snapshots included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = MatcherSettings(data_dir=Path(tmp), follow=False, page_size=500)
+        matcher = Matcher(settings, embedder, second)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=feed_app(items)), base_url="http://catalog")
+        follower = CatalogFollower(matcher, settings, client=client)
+        started = time.perf_counter()
+        asyncio.run(follower.catch_up())
+        elapsed = time.perf_counter() - started
+    return len(items) / elapsed, matcher
+
+
+def raw_rate(items: list[CatalogItem], embedder: Embedder) -> float:
+    """Items per second of the bare model on the same passages, in the same batch size the service uses."""
+    passages = [p for it in items for p in item_passages(it)]
+    started = time.perf_counter()
+    for i in range(0, len(passages), 256):
+        embedder.encode(passages[i:i + 256])
+    return len(items) / (time.perf_counter() - started)
+
+
+def main() -> int:
+    """Print raw and service throughput and their ratio."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, default=2000, help="how many of the 11,180 preprints")
+    parser.add_argument("--e5", action="store_true", help="also embed with e5-small (second dense signal)")
+    args = parser.parse_args()
+    if not (shared_dir() / "data" / "chinaxiv").exists():
+        print("skipped: chinaxiv data not found (set TT_SHARED)")
+        return 0
+    warm_up()
+    items = chinaxiv_items(args.limit)
+    embedder: Embedder = UsemEmbedder()
+    second: Embedder | None = E5Embedder() if args.e5 else None
+    passages = sum(len(item_passages(it)) for it in items)
+    raw = raw_rate(items, embedder)
+    if second is not None:
+        raw = 1.0 / (1.0 / raw + 1.0 / raw_rate(items, second))
+    service, matcher = service_rate(items, embedder, second)
+    print(f"items={len(items)} passages={passages} model={matcher.model}")
+    print(f"raw encode: {raw:.1f} items/s; through the service: {service:.1f} items/s; ratio {service / raw:.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The catalog's match routes: the real matcher behind them, the caller's permissions applied."""
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.catalog import matcher_client
+from services.matcher import main as matcher_main
+from shared.schemas import ChangesPage
+from tests.catalog.test_permissions import fast_user
+from tests.conftest import Catalog
+from tests.matcher.conftest import settings_for
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def matcher_api(catalog: Catalog, tmp_path, embedder, monkeypatch):  # type: ignore[no-untyped-def]
+    """A matcher app, fed from the catalog's change feed, that the catalog's client reaches in-process."""
+    monkeypatch.setattr(matcher_main, "load_embedder", lambda spec: embedder)
+    settings = settings_for(tmp_path / "matcher", service_token=catalog.settings.service_token)
+    with TestClient(matcher_main.create_app(settings)) as client:
+
+        def post(url: str, json: Any, headers: dict[str, str], timeout: float) -> httpx.Response:
+            return client.post("/v1/match", json=json, headers=headers)
+
+        monkeypatch.setattr(matcher_client.httpx, "post", post)
+        yield client
+
+
+def _sync(catalog: Catalog, matcher_api: TestClient) -> None:
+    r = catalog.client.get(f"{API}/changes", params={"after": 0}, headers=catalog.service_headers())
+    page = ChangesPage.model_validate(r.json())
+    matcher_api.app.state.matcher.apply(page.changes, page.last_seq)  # type: ignore[attr-defined]
+
+
+def _post(catalog: Catalog, kind: str, headers: dict[str, str], **body: Any) -> int:
+    r = catalog.client.post(f"{API}/{kind}s", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def test_matches_respect_permissions(catalog: Catalog, matcher_api: TestClient) -> None:
+    ent = fast_user(catalog, "ent_m", "enterprise", "甲公司")
+    uni = fast_user(catalog, "uni_m", "university", "甲大学")
+    broker = fast_user(catalog, "broker_m", "broker", "对接中心")
+    battery = _post(catalog, "output", uni, title="锂电池陶瓷涂覆隔膜", summary="耐高温隔膜，防止锂电池热失控。")
+    _post(catalog, "output", uni, title="秸秆生物质颗粒燃料", summary="农作物秸秆压制成燃料。")
+    _post(catalog, "output", uni, title="未发布的锂电池成果", summary="锂电池隔膜。", status="draft")
+    public = _post(catalog, "need", ent, title="锂电池防爆", description="需要防止锂电池热失控的隔膜技术。")
+    secret = _post(catalog, "need", ent, title="锂电池隔膜国产替代", description="保密：替代进口隔膜。",
+                   confidentiality="brokers_only")
+    _sync(catalog, matcher_api)
+
+    r = catalog.client.get(f"{API}/needs/{public}/matches", params={"k": 5})
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert results[0]["id"] == battery and "隔膜" in results[0]["explanation"]["matched_terms"]
+    assert all(x["title"] != "未发布的锂电池成果" for x in results)
+
+    anonymous = catalog.client.get(f"{API}/outputs/{battery}/matches").json()["results"]
+    assert secret not in [x["id"] for x in anonymous] and public in [x["id"] for x in anonymous]
+    as_broker = catalog.client.get(f"{API}/outputs/{battery}/matches", headers=broker).json()["results"]
+    assert secret in [x["id"] for x in as_broker]
+    assert catalog.client.get(f"{API}/needs/{secret}/matches").status_code == 404
+
+    found = catalog.client.get(f"{API}/search/outputs", params={"q": "秸秆 燃料"}).json()["results"]
+    assert found[0]["title"] == "秸秆生物质颗粒燃料"
+
+
+def test_matcher_down_is_a_503(catalog: Catalog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def refuse(*args: Any, **kwargs: Any) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    monkeypatch.setattr(matcher_client.httpx, "post", refuse)
+    r = catalog.client.get(f"{API}/search/outputs", params={"q": "锂电池"})
+    assert r.status_code == 503 and r.json()["error"] == "matcher_unavailable"
