@@ -110,10 +110,11 @@ def _not_found(spec: KindSpec, item_id: int | None) -> NotFound:
 def _lock_current(session: Session, spec: KindSpec, item: Item) -> None:
     """Reload an item under a row lock, so the version check and the write see the latest committed row."""
     serialise_writes(session)
+    item_id = item.id
     try:
         session.refresh(item, with_for_update=True)
     except InvalidRequestError as exc:  # deleted by someone else meanwhile
-        raise _not_found(spec, item.id) from exc
+        raise _not_found(spec, item_id) from exc
 
 
 def check_can_write(spec: KindSpec, user: User, organisation_id: int) -> None:

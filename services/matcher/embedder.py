@@ -140,11 +140,13 @@ def embed_items(items: list[CatalogItem], embedder: Embedder, *, query: bool = F
 
 def embed_query_item(item: CatalogItem, embedder: Embedder, title_weight: float) -> np.ndarray:
     """Query vector of an item: its title's vector blended with its pooled passages (tuned on bdci2019)."""
-    full = embed_items([item], embedder, query=True)[0]
-    if title_weight <= 0 or not item.title.strip():
+    parts = item_passages(item)
+    with_title = title_weight > 0 and bool(item.title.strip())
+    vecs = embedder.encode(([item.title] if with_title else []) + parts, query=True)  # one model call
+    full = normalise(vecs[int(with_title):].sum(axis=0, keepdims=True))[0]
+    if not with_title:
         return full
-    title = embedder.encode([item.title], query=True)[0]
-    return normalise((title_weight * title + (1.0 - title_weight) * full)[None, :])[0]
+    return normalise((title_weight * vecs[0] + (1.0 - title_weight) * full)[None, :])[0]
 
 
 def embed_text(text: str, embedder: Embedder, *, query: bool = True) -> np.ndarray:

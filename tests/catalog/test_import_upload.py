@@ -118,8 +118,10 @@ class TestBadInput:
 
     def test_workbook_uploaded_as_csv_is_refused(self, catalog: Catalog) -> None:
         wyu = catalog.user("wyu", "university", "五邑大学")
+        before = snapshot(catalog)
         r = upload(catalog, "outputs", "o.csv", xlsx_bytes(OUTPUT_HEADERS, [output_row(1)]), wyu)
-        assert r.status_code == 415
+        assert r.status_code == 415 and "xlsx" in r.json()["message"]
+        assert snapshot(catalog) == before
 
     def test_undecodable_bytes_are_refused_with_422(self, catalog: Catalog) -> None:
         wyu = catalog.user("wyu", "university", "五邑大学")
@@ -130,10 +132,12 @@ class TestBadInput:
 
     def test_empty_file_and_header_only_file_are_refused(self, catalog: Catalog) -> None:
         wyu = catalog.user("wyu", "university", "五邑大学")
+        before = snapshot(catalog)
         r = upload(catalog, "outputs", "o.csv", b"", wyu)
         assert r.status_code == 422 and "文件为空" in r.json()["message"]
         r = upload(catalog, "outputs", "o.xlsx", xlsx_bytes(OUTPUT_HEADERS, []), wyu)
         assert r.status_code == 422 and "没有数据行" in r.json()["message"]
+        assert snapshot(catalog) == before
 
     def test_unsupported_extension_is_415(self, catalog: Catalog) -> None:
         wyu = catalog.user("wyu", "university", "五邑大学")

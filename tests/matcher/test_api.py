@@ -87,3 +87,26 @@ def test_match_and_status_follow_the_catalog(tmp_path, catalog):
         assert empty.status_code == 422
     # the lifespan's shutdown left a snapshot at the final cursor
     assert (tmp_path / "manifest.json").exists()
+
+
+def test_rebuild_index_command_refollows_from_zero(tmp_path, catalog, embedder, monkeypatch):
+    import typer
+    from typer.testing import CliRunner
+
+    from duijie.matcher_cmds import register
+    from services.matcher.engine import Matcher
+
+    feed, url = catalog
+    stale = Matcher(settings_for(tmp_path), embedder)
+    stale.apply(Feed().put(need(77, "早已删除的需求")))
+    stale.index.cursor = feed.last_seq  # a cursor that would otherwise skip the whole feed
+    stale.save(force=True)
+
+    cli = typer.Typer()
+    register(cli)
+    monkeypatch.setenv("DUIJIE_SERVICE_TOKEN", TOKEN)
+    result = CliRunner().invoke(cli, ["rebuild-index", "--data-dir", str(tmp_path), "--catalog-url", url])
+    assert result.exit_code == 0, result.output
+    rebuilt = Matcher(settings_for(tmp_path), embedder)
+    assert rebuilt.load()
+    assert rebuilt.index.counts() == {"output": 8, "need": 0} and rebuilt.index.cursor == feed.last_seq

@@ -19,7 +19,7 @@ from tests.conftest import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+                 "--disable-sync", "--no-first-run", "--lang=zh-CN"]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "portal"
 README_SHOTS = PROJECT_ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
@@ -168,6 +168,12 @@ class Person:
         self.page.wait_for_load_state("load")
         return response
 
+    def click_and_wait(self, target: Any) -> None:
+        """Click a link or submit button (a selector or a locator) and wait for the page it leads to."""
+        locator = self.page.locator(target) if isinstance(target, str) else target
+        with self.page.expect_navigation():
+            locator.click()
+
     def shot(self, name: str, *, full_page: bool = True) -> Path:
         """Save a screenshot of the current page under test-artifacts/portal."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -194,8 +200,7 @@ def person(browser: Any, stack: Stack) -> Iterator[Any]:
             who.go("/login")
             who.page.fill("input[name=login]", login)
             who.page.fill("input[name=password]", DEMO_PASSWORD)
-            who.page.click("form.form button[type=submit]")
-            who.page.wait_for_load_state("load")
+            who.click_and_wait("form.form button[type=submit]")
             assert "/login" not in who.page.url, f"{login} could not sign in"
         return who
 

@@ -33,7 +33,8 @@ def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
     ent.go("/needs/new")
     ent.page.fill("input[name=title]", NEED_TITLE)
     ent.page.fill("textarea[name=description]", "太短")
-    ent.page.click("form.form button[type=submit]")
+    assert "还差 8 个字" in ent.page.locator("label", has=ent.page.locator("textarea")).inner_text()  # hint as you type
+    ent.click_and_wait("form.form button[type=submit]")
     assert ent.page.locator("#err-description").is_visible()
     assert "至少" in ent.page.locator("#err-description").inner_text()
     ent.shot("01-need-form-error")
@@ -67,37 +68,33 @@ def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
     best = broker.page.locator(".candidates-side .candidate").first
     assert RECYCLING_OUTPUT in best.inner_text()
     output_id = int(best.get_attribute("data-output"))
-    best.locator("button.act-shortlist").click()
-    broker.page.wait_for_load_state("load")
+    broker.click_and_wait(best.locator("button.act-shortlist"))
     row = broker.page.locator(f"#output-{output_id}")
     assert row.get_attribute("data-status") == "shortlisted"
-    row.locator("button.act-introduce").click()
-    broker.page.wait_for_load_state("load")
+    broker.click_and_wait(row.locator("button.act-introduce"))
     assert broker.page.locator(f"#output-{output_id}").get_attribute("data-status") == "introduced"
     broker.go(f"/broker/needs/{need_id}")
     _readme_shot(broker, "broker-side-by-side")
 
     # 4. Both sides accept the introduction from their inboxes.
     ent.go("/inbox")
-    ent.page.locator(".introduction", has_text=NEED_TITLE).locator("button.accept").click()
-    ent.page.wait_for_load_state("load")
+    ent.click_and_wait(ent.page.locator(".introduction", has_text=NEED_TITLE).locator("button.accept"))
     assert "已接受引荐" in ent.page.inner_text("main")
     ent.shot("04-enterprise-accepts")
     uni = person("wyu")
     uni.go("/inbox")
-    uni.page.locator(".introduction", has_text=NEED_TITLE).locator("button.accept").click()
-    uni.page.wait_for_load_state("load")
+    uni.click_and_wait(uni.page.locator(".introduction", has_text=NEED_TITLE).locator("button.accept"))
     assert "已接受引荐" in uni.page.inner_text("main")
     uni.shot("05-university-accepts")
+    uni.go(f"/outputs/{output_id}")  # signed in, the university sees the needs its output could serve
+    assert NEED_TITLE in uni.page.locator(".related .candidate").first.inner_text()
     ent.go(f"/my/needs/{need_id}")
     assert "五邑大学" in ent.page.inner_text("table")  # contacts are shared once both accepted
 
     # 5. The broker starts negotiation and registers the contract.
     broker.go(f"/broker/needs/{need_id}")
-    broker.page.locator(f"#output-{output_id} button.act-negotiate").click()
-    broker.page.wait_for_load_state("load")
-    broker.page.locator(f"#output-{output_id} a.act-contract").click()
-    broker.page.wait_for_load_state("load")
+    broker.click_and_wait(f"#output-{output_id} button.act-negotiate")
+    broker.click_and_wait(f"#output-{output_id} a.act-contract")
     broker.page.fill("input[name=registration_no]", "2026440700000123")
     broker.page.select_option("select[name=contract_type]", "技术转让")
     broker.page.fill("input[name=amount_yuan]", "1200000")

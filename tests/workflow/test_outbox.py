@@ -234,3 +234,20 @@ def _aware(ts: datetime) -> datetime:
     from datetime import UTC
 
     return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
+
+
+def test_the_catalog_runs_the_sender_in_the_background_when_smtp_is_configured(
+        catalog: Catalog, smtp: tuple[Inbox, int]) -> None:
+    from fastapi.testclient import TestClient
+
+    from services.catalog.main import create_app
+
+    inbox, port = smtp
+    ids = _queue(catalog, 2)
+    settings = _settings(catalog, port).model_copy(update={"outbox_poll_seconds": 0.1})
+    with TestClient(create_app(settings)):
+        deadline = time.monotonic() + 30
+        while len(inbox.messages) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert sorted(inbox.ids()) == sorted(f"<outbox-{i}@kjj.jiangmen.example>" for i in ids)
+    assert all(r.status == "sent" for r in _rows(catalog))

@@ -65,10 +65,14 @@ def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[Valid
         if item is None:
             create_item(session, spec, user=user, data=row.data.model_copy(update={"organisation_id": row.organisation_id}))
             counts.created += 1
-        elif apply_update(session, item, user=user, values=_values(row.data, fields), expected_version=None):
-            counts.updated += 1
         else:
-            counts.unchanged += 1
+            values = _values(row.data, fields)
+            # Identical to what was read in this transaction: skip apply_update and its row lock and reload.
+            same = all(getattr(item, k) == v for k, v in values.items())
+            if not same and apply_update(session, item, user=user, values=values, expected_version=None):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
         at_boundary = commit_every is not None and done % commit_every == 0
         if on_progress is not None and (at_boundary or done == len(rows) or done % 50 == 0):
             on_progress(done)

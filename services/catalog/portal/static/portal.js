@@ -51,7 +51,28 @@ function pollJob(section) {
   tick();
 }
 
+// Forms: while typing, say how many more characters a too-short field needs (the server still checks
+// everything on submit). Hints appear as you type, never on blur, so the layout does not jump under a click.
+function hintMinLength(field) {
+  const min = Number(field.dataset.min);
+  const label = field.closest("label");
+  field.addEventListener("input", () => {
+    let hint = label.querySelector(".field-error");
+    const length = field.value.trim().length;
+    const short = length > 0 && length < min;
+    if (short && !hint) {
+      hint = document.createElement("span");
+      hint.className = "field-error";
+      hint.setAttribute("aria-live", "polite");
+      label.appendChild(hint);
+    }
+    if (hint) hint.textContent = short ? field.dataset.msg.replace("{n}", String(min - length)) : "";
+    field.setAttribute("aria-invalid", short ? "true" : "false");
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-min]").forEach(hintMinLength);
   const form = document.getElementById("upload-form");
   if (form) enhanceUpload(form);
   const job = document.getElementById("job");
