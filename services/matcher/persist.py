@@ -34,6 +34,7 @@ def save_snapshot(index: MatchIndex, data_dir: Path, identity: dict[str, Any]) -
     tmp.mkdir()
     for kind in ItemKind:
         index[kind].save(tmp / kind.value)
+    _fsync_tree(tmp)
     name = f"{index.cursor:012d}-{uuid.uuid4().hex[:8]}"
     os.replace(tmp, snaps / name)
     manifest = {**identity, "snapshot": name, "cursor": index.cursor, "catalog_seq": index.catalog_seq,
@@ -46,6 +47,17 @@ def save_snapshot(index: MatchIndex, data_dir: Path, identity: dict[str, Any]) -
     os.replace(tmp_manifest, data_dir / MANIFEST)
     _prune(snaps, keep=name)
     return snaps / name
+
+
+def _fsync_tree(root: Path) -> None:
+    """Flush every file of a snapshot to disk before the manifest may point at it (power loss, not just kill -9)."""
+    for path in root.rglob("*"):
+        if path.is_file():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def _prune(snaps: Path, keep: str) -> None:

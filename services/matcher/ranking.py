@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from services.matcher.fields import MAX_BONUS, Adjustment, adjust
+from services.matcher.fields import MAX_BONUS, Adjustment, adjust, has_facts
 from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
 from shared.schemas import CatalogItem
@@ -108,14 +108,16 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
         return []
     raw = signals(index, query, lexical, ids)
     base, calibrated = fuse(raw, fusion)
+    items = [index.items[i] for i in ids.tolist()]
+    adjustments = ([adjust(query.item, it) for it in items] if query.item is not None and has_facts(query.item)
+                   else [Adjustment()] * len(items))
+    scores = [min(max(float(b) * (1.0 - MAX_BONUS) + adj.bonus, 0.0), 1.0)
+              for b, adj in zip(base.tolist(), adjustments, strict=True)]
+    order = sorted(range(len(items)), key=lambda j: (-scores[j], items[j].id))[:k]
     ranked = []
-    for j, item_id in enumerate(ids.tolist()):
-        item = index.items[item_id]
-        adj = adjust(query.item, item) if query.item is not None else Adjustment()
-        score = float(np.clip(base[j] * (1.0 - MAX_BONUS) + adj.bonus, 0.0, 1.0))
+    for j in order:  # components only for what is returned
         components = {name: round(float(calibrated[name][j]), 4) for name in raw}
         components.update({f"{name}_raw": round(float(raw[name][j]), 4) for name in raw})
-        components.update(adj.components)
-        ranked.append(Ranked(item=item, score=score, components=components, adjustment=adj))
-    ranked.sort(key=lambda r: (-r.score, r.item.id))
-    return ranked[:k]
+        components.update(adjustments[j].components)
+        ranked.append(Ranked(item=items[j], score=scores[j], components=components, adjustment=adjustments[j]))
+    return ranked

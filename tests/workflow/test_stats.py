@@ -24,6 +24,10 @@ def test_coverage_lists_needs_without_adequate_supply_and_never_their_text(catal
     assert (cov["open_needs"], cov["covered"], cov["share"], cov["unmet_count"]) == (2, 1, 0.5, 1)
     assert [u["need_id"] for u in cov["unmet"]] == [hidden["id"]]
     assert cov["by_cluster"]["新能源电池"] == {"open_needs": 2, "covered": 1, "share": 0.5}
+    scoped = client.get(f"{API}/stats/coverage", params={"region": "新会区", "cluster": "新能源电池"},
+                        headers=pair.broker).json()
+    assert (scoped["open_needs"], scoped["covered"], scoped["unmet_count"]) == (2, 1, 1)
+    assert client.get(f"{API}/stats/coverage", params={"region": "台山市"}, headers=pair.broker).json()["open_needs"] == 0
     strict = client.get(f"{API}/stats/coverage", params={"threshold": 0.9}, headers=pair.admin).json()
     assert strict["covered"] == 0 and strict["unmet_count"] == 2
 

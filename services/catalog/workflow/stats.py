@@ -224,8 +224,10 @@ def _open_needs_with_best(session: Session, f: StatsFilter) -> Any:
                 .correlate(TechNeed).scalar_subquery())
         return sa.select(*columns, best.label("best")).where(*scope).subquery()
     # PostgreSQL: one hash aggregate over the matches beats thousands of subplan runs.
-    grouped = (select(col(Match.need_id).label("need_id"), func.max(Match.score).label("best"))
-               .where(live).group_by(col(Match.need_id)).subquery())
+    grouped_stmt: Any = select(col(Match.need_id).label("need_id"), func.max(Match.score).label("best")).where(live)
+    if f.region or f.cluster or f.date_from or f.date_to:
+        grouped_stmt = grouped_stmt.where(col(Match.need_id).in_(select(TechNeed.id).where(*scope)))
+    grouped = grouped_stmt.group_by(col(Match.need_id)).subquery()
     return (sa.select(*columns, grouped.c.best)
             .join(grouped, grouped.c.need_id == col(TechNeed.id), isouter=True).where(*scope).subquery())
 

@@ -19,6 +19,11 @@ from services.catalog.portal.matching import outputs_for_need
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.present import present_needs
 from services.catalog.vocab import Role
+from services.catalog.workflow import contracts, service
+from services.catalog.workflow.models import Match
+from services.catalog.workflow.schemas import ContractCreate
+from services.catalog.workflow.scoring import score_pair
+from services.catalog.workflow.vocab import FUNNEL, ContractType, DeclineReason, MatchStatus
 from shared.vocab import Cluster
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -34,8 +39,6 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def queue(page: PageDep, sort: str = "age", cluster: str = "", pg: int = 1) -> Response:
     """Open needs waiting for review, oldest (or best-scored) first, with their top proposed candidates."""
     page.require(*STAFF)
-    from services.catalog.workflow import service
-
     chosen = cluster if cluster in [c.value for c in Cluster] else None
     entries, total = service.broker_queue(page.session, sort="score" if sort == "score" else "age", cluster=chosen,
                                           region=None, broker_id=None, top=3, page=max(1, pg), page_size=QUEUE_PAGE)
@@ -45,8 +48,6 @@ def queue(page: PageDep, sort: str = "age", cluster: str = "", pg: int = 1) -> R
 
 def _candidates(page: PageContext, need: TechNeed) -> tuple[list[dict[str, Any]], bool]:
     """The need's matches and the matcher's live ranking merged: one row per output, best first."""
-    from services.catalog.workflow import service
-
     assert page.user is not None
     rows, _ = service.list_matches(page.session, user=page.user, need_id=need.id, output_id=None, status=None,
                                    broker_id=None, page=1, page_size=200)
@@ -76,7 +77,6 @@ def pair_view(need_id: int, page: PageDep) -> Response:
     user = page.require(*STAFF)
     need = get_visible(page.session, NEEDS, need_id, user)
     assert isinstance(need, TechNeed)
-    from services.catalog.workflow.vocab import DeclineReason
 
     rows, matcher_up = _candidates(page, need)
     return page.render("broker_pair.html", need=present_needs(page.session, [need])[0], rows=rows,
@@ -90,11 +90,6 @@ def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form
         version: Annotated[str, Form()] = "") -> Response:
     """Shortlist, introduce, start negotiating or decline a pair (proposing it first if it is new)."""
     user = page.require(*STAFF)
-    from services.catalog.workflow import service
-    from services.catalog.workflow.models import Match
-    from services.catalog.workflow.scoring import score_pair
-    from services.catalog.workflow.vocab import DeclineReason, MatchStatus
-
     steps = {"shortlist": MatchStatus.shortlisted, "introduce": MatchStatus.introduced,
              "negotiate": MatchStatus.negotiating, "decline": MatchStatus.declined}
     if action not in steps:
@@ -123,9 +118,6 @@ def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form
 def pipeline(page: PageDep) -> Response:
     """Every match on a board, one column per status."""
     user = page.require(*STAFF)
-    from services.catalog.workflow import service
-    from services.catalog.workflow.vocab import FUNNEL, MatchStatus
-
     columns = []
     for status in [*FUNNEL, MatchStatus.declined]:
         rows, total = service.list_matches(page.session, user=user, need_id=None, output_id=None, status=status,
@@ -137,7 +129,6 @@ def pipeline(page: PageDep) -> Response:
 
 def _contract_page(page: PageContext, values: dict[str, Any], errors: dict[str, str],
                    status_code: int = 200) -> Response:
-    from services.catalog.workflow.vocab import ContractType
 
     orgs = page.session.exec(select(Organisation).order_by(col(Organisation.name))).all()
     return page.render("contract_form.html", status_code=status_code, values=values, errors=errors, orgs=orgs,
@@ -151,8 +142,6 @@ def new_contract(page: PageDep, match_id: int | None = None) -> Response:
     values: dict[str, Any] = {name: "" for name in CONTRACT_FIELDS}
     values["signed_on"] = datetime.now(CHINA).date().isoformat()
     if match_id is not None:
-        from services.catalog.workflow import service
-
         match = service.get_match(page.session, match_id, user)
         need = page.session.get(TechNeed, match.need_id)
         output = page.session.get(ResearchOutput, match.output_id)
@@ -167,9 +156,6 @@ def new_contract(page: PageDep, match_id: int | None = None) -> Response:
 async def register_contract(page: PageDep) -> Response:
     """Validate and register a technology contract; its match becomes signed."""
     user = page.require(*STAFF)
-    from services.catalog.workflow import contracts
-    from services.catalog.workflow.schemas import ContractCreate
-
     form = await page.request.form()
     values = {name: str(form.get(name) or "").strip() for name in CONTRACT_FIELDS}
     data: dict[str, Any] = {k: v for k, v in values.items() if v}

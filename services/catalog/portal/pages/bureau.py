@@ -10,6 +10,7 @@ from services.catalog.portal.charts import bar_chart, funnel_chart
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.vocab import Role
+from services.catalog.workflow import stats
 from shared.vocab import Cluster
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -27,8 +28,6 @@ def _day(text: str | None) -> date | None:
 def dashboard(page: PageDep) -> Response:
     """Charts and tables of the bureau's statistics, filtered by period, district and cluster."""
     page.require(Role.admin, Role.broker)
-    from services.catalog.workflow import stats
-
     params = page.request.query_params
     region = (params.get("region") or "").strip()[:50] or None
     cluster = params.get("cluster") if params.get("cluster") in [c.value for c in Cluster] else None

@@ -9,6 +9,8 @@ from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import awaiting_answer, inbox
 from services.catalog.vocab import Role
+from services.catalog.workflow import notifications, service
+from services.catalog.workflow.vocab import DeclineReason
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
@@ -19,7 +21,6 @@ def inbox_page(page: PageDep) -> Response:
     user = page.require(Role.enterprise, Role.university, Role.broker, Role.admin)
     notes = inbox(page.session, user)
     pending = awaiting_answer(page.session, user) if user.role in (Role.enterprise, Role.university) else []
-    from services.catalog.workflow.vocab import DeclineReason
 
     return page.render("inbox.html", notes=notes[0] if notes else None, unread=notes[1] if notes else 0,
                        pending=pending, reasons=[r.value for r in DeclineReason],
@@ -31,8 +32,6 @@ def respond(match_id: int, page: PageDep, answer: Annotated[str, Form()],
             reason: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
     """Accept or decline an introduction for the reader's side."""
     user = page.require(Role.enterprise, Role.university)
-    from services.catalog.workflow import service
-
     match = service.get_match(page.session, match_id, user, for_update=True)
     accept = answer == "accept"
     service.respond(page.session, match=match, user=user, accept=accept, reason=None if accept else (reason or "其他"),
@@ -45,8 +44,6 @@ def respond(match_id: int, page: PageDep, answer: Annotated[str, Form()],
 def read_all(page: PageDep) -> Response:
     """Mark every notification read."""
     user = page.require()
-    from services.catalog.workflow import notifications
-
     notifications.mark_all_read(page.session, user=user)
     page.session.commit()
     return page.redirect("/inbox")

@@ -11,6 +11,9 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from services.catalog.errors import AppError
+from services.catalog.imports.jobs import read_job, start_job
+from services.catalog.imports.parsing import read_sheet
+from services.catalog.imports.service import check_importer, validate_upload
 from services.catalog.items import OUTPUTS, apply_update, get_visible
 from services.catalog.models import ResearchOutput
 from services.catalog.portal.context import PageContext, PageDep
@@ -42,13 +45,9 @@ def upload_form(page: PageDep) -> Response:
 
 
 @router.post("/upload")
-def upload(page: PageDep, file: Annotated[UploadFile, File()], kind: Annotated[str, Form()] = "outputs") -> Response:
+def upload(page: PageDep, file: Annotated[UploadFile, File()]) -> Response:
     """Validate an upload, start writing its valid rows in the background and go to the progress page."""
     user = page.require(Role.university, Role.admin)
-    from services.catalog.imports.jobs import start_job
-    from services.catalog.imports.parsing import read_sheet
-    from services.catalog.imports.service import check_importer, validate_upload
-
     try:
         check_importer(page.session, OUTPUTS, user, None)
         limit = page.settings.max_upload_bytes
@@ -71,8 +70,6 @@ def upload(page: PageDep, file: Annotated[UploadFile, File()], kind: Annotated[s
 def upload_job(job_id: str, page: PageDep) -> Response:
     """Progress of an upload, then what it did and the rows it refused."""
     user = page.require(Role.university, Role.admin)
-    from services.catalog.imports.jobs import read_job
-
     job = read_job(page.session, job_id, user)
     result: dict[str, Any] = job.result or {}
     return page.render("upload_job.html", job=job, result=result, errors=result.get("errors") or [],
@@ -83,8 +80,6 @@ def upload_job(job_id: str, page: PageDep) -> Response:
 def upload_errors_csv(job_id: str, page: PageDep) -> Response:
     """The refused rows of an upload as a CSV file (opens in Excel: UTF-8 with BOM)."""
     user = page.require(Role.university, Role.admin)
-    from services.catalog.imports.jobs import read_job
-
     job = read_job(page.session, job_id, user)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
