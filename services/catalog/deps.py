@@ -16,6 +16,7 @@ from services.catalog.vocab import Role
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 SESSION_COOKIE = "duijie_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_settings(request: Request) -> CatalogSettings:
@@ -49,7 +50,9 @@ def _user_from_token(token: str, session: Session, settings: CatalogSettings) ->
 
 def get_optional_user(request: Request, session: SessionDep, settings: SettingsDep, token: TokenDep) -> User | None:
     """The signed-in user (bearer token, API token or portal cookie), or None for anonymous callers."""
-    token = token or request.cookies.get(SESSION_COOKIE)
+    if token is None and request.method in SAFE_METHODS:
+        # The portal cookie only authenticates reads here: a cross-site form cannot write through it (CSRF).
+        token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     user = _user_from_token(token, session, settings)
