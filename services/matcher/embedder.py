@@ -81,7 +81,8 @@ class SentenceTransformerEmbedder:
         from sentence_transformers import SentenceTransformer
 
         model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        dimension = model.get_sentence_embedding_dimension()
+        get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = get_dimension()
         if dimension is None:
             raise ValueError(f"{path} does not declare its embedding dimension")
         self._model: Any = model
