@@ -17,8 +17,8 @@ def shared_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Where embeddings are cached between runs (outside the repository)."""
-    path = Path(os.environ.get("DUIJIE_BENCH_CACHE", Path.home() / ".cache" / "duijie-bench"))
+    """Where embeddings are cached between runs (gitignored; never committed)."""
+    path = Path(os.environ.get("DUIJIE_BENCH_CACHE", ROOT / "benchmarks" / ".cache"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

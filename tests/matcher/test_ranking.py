@@ -17,7 +17,7 @@ def test_need_ranks_the_solving_output_first(make_matcher):
     matcher = _indexed(make_matcher)
     query = need(100, "锂电池防爆问题", "我公司生产动力锂电池，需要提高电池安全性，防止热失控爆炸，寻求新型隔膜技术。")
     response = matcher.match(MatchRequest(target=ItemKind.output, item=query, k=3))
-    assert [r.id for r in response.results][0] == 1
+    assert response.results[0].id == 1
     top = response.results[0]
     assert 0.0 <= top.score <= 1.0
     assert {"dense", "lexical"} <= set(top.components)
