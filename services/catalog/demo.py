@@ -20,7 +20,7 @@ ORGANISATIONS = [
 ]
 
 ACCOUNTS = [
-    ("admin", Role.admin, None),
+    ("admin", Role.admin, "江门市科学技术局"),
     ("broker", Role.broker, "江门市科技成果转化服务中心"),
     ("wyu", Role.university, "五邑大学"),
     ("battery", Role.enterprise, "新会锂能电池有限公司"),

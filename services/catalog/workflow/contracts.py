@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from services.catalog.changes import append_change
+from services.catalog.changes import append_change, serialise_writes
 from services.catalog.errors import AppError, Conflict, NotFound
 from services.catalog.items import need_to_wire
 from services.catalog.models import Organisation, ResearchOutput, TechNeed, User, utcnow
@@ -33,6 +33,9 @@ def _org(session: Session, org_id: int, column: str, zh_role: str) -> Organisati
 
 def mark_need_solved(session: Session, need: TechNeed) -> None:
     """Mark a need solved and log the change so the matcher stops offering it (not committed)."""
+    # Same lock order as every catalog writer (feed lock, then the row), so this cannot deadlock with them.
+    serialise_writes(session)
+    session.refresh(need, with_for_update=True)
     if need.status == NeedStatus.solved:
         return
     # Brokers may not edit needs through items.apply_update; the status flip is the bureau's record.
