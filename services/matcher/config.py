@@ -3,15 +3,21 @@
 from pathlib import Path
 from typing import Literal
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    """`DUIJIE_MATCHER_<NAME>` first, so one environment can also configure the catalog's `DUIJIE_<NAME>`."""
+    return AliasChoices(f"DUIJIE_MATCHER_{name}", f"DUIJIE_{name}", name.lower())
 
 
 class MatcherSettings(BaseSettings):
     """Where the matcher keeps its index, which catalog it follows and how it ranks."""
 
-    model_config = SettingsConfigDict(env_prefix="DUIJIE_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="DUIJIE_", env_file=".env", extra="ignore", populate_by_name=True)
 
-    data_dir: Path = Path("data/matcher")
+    data_dir: Path = Field(Path("data/matcher"), validation_alias=_env("DATA_DIR"))
     catalog_url: str = "http://127.0.0.1:8000"
     service_token: str = "dev-service-token"
     poll_interval: float = 0.5
@@ -25,5 +31,5 @@ class MatcherSettings(BaseSettings):
     hnsw_ef_search: int = 128
     snapshot_interval: float = 2.0
     fusion: Literal["weighted", "rrf"] = "weighted"
-    host: str = "127.0.0.1"
-    port: int = 8001
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
+    port: int = Field(8001, validation_alias=_env("PORT"))

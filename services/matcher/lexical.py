@@ -22,10 +22,13 @@ class BM25Index:
         self._reset()
 
     def _reset(self) -> None:
-        self._postings: dict[str, tuple[array, array]] = {}
-        self._df: Counter[str] = Counter()
+        # terms are interned to ids and documents kept as (term ids, tfs) arrays: a third of the memory of strings
+        self._vocab: dict[str, int] = {}
+        self._terms: list[str] = []
+        self._postings: dict[int, tuple[array, array]] = {}
+        self._df: Counter[int] = Counter()
         self._row_of: dict[int, int] = {}
-        self._tokens: dict[int, str] = {}
+        self._docs: dict[int, tuple[array, array]] = {}
         self._id_at = np.zeros(1024, np.int64)
         self._alive = np.zeros(1024, bool)
         self._len = np.zeros(1024, np.float32)
@@ -36,8 +39,16 @@ class BM25Index:
         return len(self._row_of)
 
     def tokens(self, item_id: int) -> list[str]:
-        """Stored tokens of a document."""
-        return self._tokens.get(item_id, "").split()
+        """Distinct stored terms of a document."""
+        doc = self._docs.get(item_id)
+        return [] if doc is None else [self._terms[t] for t in doc[0]]
+
+    def _term_id(self, term: str) -> int:
+        tid = self._vocab.get(term)
+        if tid is None:
+            tid = self._vocab[term] = len(self._terms)
+            self._terms.append(term)
+        return tid
 
     def upsert(self, item_id: int, tokens: list[str]) -> None:
         """Index (or re-index) one document's tokens."""
@@ -50,19 +61,25 @@ class BM25Index:
             self._len = np.resize(self._len, cap)
         self._rows += 1
         counts = Counter(t for t in tokens if t.strip())
+        ids, tfs = array("i"), array("H")
         for term, tf in counts.items():
-            post = self._postings.get(term)
+            tid = self._term_id(term)
+            post = self._postings.get(tid)
             if post is None:
-                post = self._postings[term] = (array("i"), array("f"))
+                post = self._postings[tid] = (array("i"), array("H"))
+            tf = min(tf, 65535)
             post[0].append(row)
-            post[1].append(float(tf))
-            self._df[term] += 1
+            post[1].append(tf)
+            self._df[tid] += 1
+            ids.append(tid)
+            tfs.append(tf)
+        length = sum(counts.values())
         self._id_at[row] = item_id
         self._alive[row] = True
-        self._len[row] = len(tokens)
-        self._total_len += len(tokens)
+        self._len[row] = length
+        self._total_len += length
         self._row_of[item_id] = row
-        self._tokens[item_id] = " ".join(counts.elements())
+        self._docs[item_id] = (ids, tfs)
 
     def remove(self, item_id: int) -> None:
         """Forget a document; unknown ids are ignored."""
@@ -71,18 +88,21 @@ class BM25Index:
             return
         self._alive[row] = False
         self._total_len -= float(self._len[row])
-        for term in set(self._tokens.pop(item_id).split()):
-            self._df[term] -= 1
-            if self._df[term] <= 0:
-                del self._df[term]
+        for tid in self._docs.pop(item_id)[0]:
+            self._df[tid] -= 1
+            if self._df[tid] <= 0:
+                del self._df[tid]
         if self._rows - len(self._row_of) > max(_MIN_COMPACT, len(self._row_of)):
             self._compact()
 
     def _compact(self) -> None:
-        docs = [(i, t.split()) for i, t in self._tokens.items()]
+        docs = [(i, self._expand(doc)) for i, doc in self._docs.items()]
         self._reset()
         for item_id, tokens in docs:
             self.upsert(item_id, tokens)
+
+    def _expand(self, doc: tuple[array, array]) -> list[str]:
+        return [self._terms[t] for t, tf in zip(doc[0], doc[1], strict=True) for _ in range(tf)]
 
     def _row_scores(self, query_tokens: list[str]) -> np.ndarray:
         n = len(self._row_of)
@@ -93,8 +113,9 @@ class BM25Index:
         lens = self._len[: self._rows]
         # a term repeated in the query counts each time (as in bm25s): repetition marks the topic
         for term, qtf in Counter(query_tokens).items():
-            post = self._postings.get(term)
-            df = self._df.get(term, 0)
+            tid = self._vocab.get(term)
+            post = None if tid is None else self._postings.get(tid)
+            df = 0 if tid is None else self._df.get(tid, 0)
             if post is None or df == 0:
                 continue
             idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
@@ -125,12 +146,13 @@ class BM25Index:
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term (0 for an unknown term)."""
-        n, df = len(self._row_of), self._df.get(term, 0)
+        tid = self._vocab.get(term)
+        n, df = len(self._row_of), 0 if tid is None else self._df.get(tid, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
     def documents(self) -> dict[int, str]:
         """Space-joined tokens per id (for persistence)."""
-        return dict(self._tokens)
+        return {item_id: " ".join(self._expand(doc)) for item_id, doc in self._docs.items()}
 
 
 class LexicalScores:

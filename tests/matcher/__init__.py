@@ -1,0 +1,1 @@
+"""Tests of the matcher service and of the catalog routes that call it."""

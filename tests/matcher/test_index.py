@@ -105,3 +105,17 @@ def test_incremental_bm25_scores_equal_bm25s():
     query = tokenize("锂电池隔膜 耐高温 涂层 秸秆")
     expected = reference.get_scores([vocab[w] for w in query if w in vocab])
     assert np.allclose(index.scores(query, np.arange(len(docs))), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_bm25_compaction_keeps_scores():
+    docs = [tokenize(t.title + t.text) for t in OUTPUTS]
+    churned, fresh = BM25Index(), BM25Index()
+    for i, d in enumerate(docs):
+        churned.upsert(i, d)
+        fresh.upsert(i, d)
+    for _ in range(1200):  # enough replaced rows to trigger a compaction
+        churned.upsert(0, docs[0])
+    query = tokenize("锂电池 隔膜 秸秆 燃料")
+    ids = np.arange(len(docs))
+    assert np.allclose(churned.scores(query, ids), fresh.scores(query, ids))
+    assert churned._rows < 1200 and churned.tokens(0) == fresh.tokens(0)
