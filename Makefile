@@ -2,16 +2,16 @@
 DATA_DIR ?= data
 PORT ?= 8000
 MATCHER_PORT ?= 8001
+TEST_EXTRAS = dev,e5,st
 
-.PHONY: run test lint venv
+.PHONY: run test lint
 
-venv:
-	@scripts/bootstrap.sh
-
-run: venv
+run:
+	@scripts/bootstrap.sh e5
 	.venv/bin/duijie serve --data-dir $(DATA_DIR) --catalog-port $(PORT) --matcher-port $(MATCHER_PORT)
 
-lint: venv
+lint:
+	@scripts/bootstrap.sh $(TEST_EXTRAS)
 	.venv/bin/ruff check .
 	.venv/bin/mypy services shared duijie
 
