@@ -7,6 +7,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from services.catalog.imports.export import neutralise
 from services.catalog.workflow.schemas import StatsSummary
 from services.catalog.workflow.transitions import label
 from services.catalog.workflow.vocab import MatchStatus
@@ -67,7 +68,7 @@ def to_xlsx(s: StatsSummary) -> bytes:
             ws.column_dimensions[get_column_letter(i)].width = max(10, len(h) * 2 + 2)
         ws.append(headers)
         for row in rows:
-            ws.append(row)
+            ws.append([neutralise(v) for v in row])  # need titles are user text: never a live formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -79,5 +80,5 @@ def to_csv(s: StatsSummary, report: str) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([neutralise(v) for v in row] for row in rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
