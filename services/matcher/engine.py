@@ -8,7 +8,14 @@ import numpy as np
 
 from services.matcher import persist
 from services.matcher.config import MatcherSettings
-from services.matcher.embedder import Embedder, embed_items, embed_query_item, embed_text
+from services.matcher.embedder import (
+    Embedder,
+    embed_items,
+    embed_query_item,
+    embed_text,
+    is_symmetric,
+    query_vector_from_pooled,
+)
 from services.matcher.explain import explain, matched_terms
 from services.matcher.ranking import Fusion, Query, rank
 from services.matcher.store import MatchIndex, Prepared
@@ -106,9 +113,23 @@ class Matcher:
         if request.item is not None:
             item = request.item
             weight = self.fusion.title_weight
-            vector = embed_query_item(item, self.embedder, weight)
-            vector2 = embed_query_item(item, self.embedder2, weight) if self.embedder2 else None
-            return Query(vector=vector, vector2=vector2, tokens=item_tokens(item, query=True), item=item)
+            with self.index.lock:
+                stored = self.index[item.kind].stored_query_parts(item)
+            if stored is None:
+                vector = embed_query_item(item, self.embedder, weight)
+                vector2 = embed_query_item(item, self.embedder2, weight) if self.embedder2 else None
+                return Query(vector=vector, vector2=vector2, tokens=item_tokens(item, query=True), item=item)
+            # the item is indexed with this very text: reuse its pooled vector(s) and tokens, encode only the title
+            pooled, pooled2, terms = stored
+            vector = (query_vector_from_pooled(item, pooled, self.embedder, weight) if is_symmetric(self.embedder)
+                      else embed_query_item(item, self.embedder, weight))
+            vector2 = None
+            if self.embedder2 is not None:
+                vector2 = (query_vector_from_pooled(item, pooled2, self.embedder2, weight)
+                           if pooled2 is not None and is_symmetric(self.embedder2)
+                           else embed_query_item(item, self.embedder2, weight))
+            # stored terms count the title once; as a query it counts three times (see item_tokens)
+            return Query(vector=vector, vector2=vector2, tokens=terms + tokenize(item.title) * 2, item=item)
         text = request.text or ""
         vector = embed_text(text, self.embedder)
         vector2 = embed_text(text, self.embedder2) if self.embedder2 else None

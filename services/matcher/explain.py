@@ -11,9 +11,10 @@ _KIND_EN = {ItemKind.output: "This output", ItemKind.need: "This need"}
 
 
 def _level(x: float) -> tuple[str, str]:
-    if x >= 0.75:
+    # on the absolute score's scale (see ranking.absolute): 0.5 is the recommended coverage threshold
+    if x >= 0.6:
         return "高度", "closely"
-    if x >= 0.45:
+    if x >= 0.4:
         return "较为", "fairly"
     return "部分", "partly"
 

@@ -43,6 +43,11 @@ class BM25Index:
         doc = self._docs.get(item_id)
         return [] if doc is None else [self._terms[t] for t in doc[0]]
 
+    def terms(self, item_id: int) -> list[str]:
+        """A document's stored terms, each repeated as often as it occurs (the order is not kept)."""
+        doc = self._docs.get(item_id)
+        return [] if doc is None else self._expand(doc)
+
     def _term_id(self, term: str) -> int:
         tid = self._vocab.get(term)
         if tid is None:

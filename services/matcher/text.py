@@ -1,5 +1,6 @@
 """Turning catalog items into model passages and lexical tokens."""
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -24,6 +25,12 @@ def item_text(item: CatalogItem) -> str:
     """The text the models see for an item: title, summary/description and keywords."""
     parts = [item.title.strip(), item.text.strip(), " ".join(k.strip() for k in item.keywords)]
     return "\n".join(p for p in parts if p)
+
+
+def content_digest(item: CatalogItem) -> int:
+    """64-bit hash of the fields that feed an item's passages and tokens (title, text, keywords)."""
+    payload = "\x1f".join([item.title, item.text, "\x1e".join(item.keywords)]).encode()
+    return int.from_bytes(hashlib.blake2b(payload, digest_size=8).digest(), "big")
 
 
 def passages(title: str, body: str, max_chars: int = PASSAGE_CHARS) -> list[str]:
