@@ -147,6 +147,9 @@ class VectorIndex:
         k = min(k, len(self._row_of))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        # OpenMP's thread count is per calling thread and queries run in a worker pool: one query
+        # on 2 cores is twice as slow with 2 threads as with 1.
+        faiss.omp_set_num_threads(1)
         q = np.ascontiguousarray(query.reshape(1, -1), np.float32)
         scores, ids = self._main.search(q, min(k + len(self._stale), self._main.ntotal))
         ids, scores = ids[0], scores[0]
