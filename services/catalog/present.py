@@ -7,7 +7,8 @@ from services.catalog.schemas import NeedPublic, OutputPublic
 from services.catalog.vocab import Role
 
 
-def _org_names(session: Session, org_ids: set[int]) -> dict[int, Organisation]:
+def organisations_by_id(session: Session, org_ids: set[int]) -> dict[int, Organisation]:
+    """The organisations with these ids, by id (one query)."""
     if not org_ids:
         return {}
     rows = session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids))).all()
@@ -28,7 +29,7 @@ def price_label(output: ResearchOutput) -> str:
 
 def present_outputs(session: Session, outputs: list[ResearchOutput], viewer: User | None = None) -> list[OutputPublic]:
     """Outputs with their owner's name and region, contact only for those who may see it."""
-    orgs = _org_names(session, {o.organisation_id for o in outputs})
+    orgs = organisations_by_id(session, {o.organisation_id for o in outputs})
     result = []
     for o in outputs:
         org = orgs.get(o.organisation_id)
@@ -42,7 +43,7 @@ def present_outputs(session: Session, outputs: list[ResearchOutput], viewer: Use
 
 def present_needs(session: Session, needs: list[TechNeed], viewer: User | None = None) -> list[NeedPublic]:
     """Needs with their owner's name, contact only for those who may see it."""
-    orgs = _org_names(session, {n.organisation_id for n in needs})
+    orgs = organisations_by_id(session, {n.organisation_id for n in needs})
     return [
         NeedPublic.model_validate({**n.model_dump(), "organisation_name": getattr(orgs.get(n.organisation_id), "name", None),
                                    "contact": n.contact if may_see_contact(viewer, n.organisation_id) else None})

@@ -22,11 +22,8 @@ def matcher_api(catalog: Catalog, tmp_path, embedder, monkeypatch):  # type: ign
     monkeypatch.setattr(matcher_main, "load_embedder", lambda spec: embedder)
     settings = settings_for(tmp_path / "matcher", service_token=catalog.settings.service_token)
     with TestClient(matcher_main.create_app(settings)) as client:
-
-        def post(url: str, json: Any, headers: dict[str, str], timeout: float) -> httpx.Response:
-            return client.post("/v1/match", json=json, headers=headers)
-
-        monkeypatch.setattr(matcher_client.httpx, "post", post)
+        client.headers["Authorization"] = f"Bearer {catalog.settings.service_token}"
+        monkeypatch.setattr(matcher_client, "_client", lambda base_url, token: client)
         yield client
 
 
@@ -74,6 +71,9 @@ def test_matcher_down_is_a_503(catalog: Catalog, monkeypatch) -> None:  # type: 
     def refuse(*args: Any, **kwargs: Any) -> httpx.Response:
         raise httpx.ConnectError("connection refused")
 
-    monkeypatch.setattr(matcher_client.httpx, "post", refuse)
+    class Down:
+        post = staticmethod(refuse)
+
+    monkeypatch.setattr(matcher_client, "_client", lambda base_url, token: Down())
     r = catalog.client.get(f"{API}/search/outputs", params={"q": "锂电池"})
     assert r.status_code == 503 and r.json()["error"] == "matcher_unavailable"

@@ -8,12 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from services.catalog.imports.columns import COLUMNS, ORGANISATION, display_value
 from services.catalog.imports.validation import FORMULA_START
-from services.catalog.items import Item, KindSpec, ListQuery, list_items
-from services.catalog.models import Organisation, User
+from services.catalog.items import KindSpec, ListQuery, list_items
+from services.catalog.models import User
+from services.catalog.present import organisations_by_id
 
 ID_HEADER = "编号"
 UPDATED_HEADER = "更新时间"
@@ -45,25 +46,18 @@ def _cell(field_name: str, value: Any) -> Any:
     return display_value(field_name, str(value))
 
 
-def _org_names(session: Session, items: list[Item]) -> dict[int, str]:
-    ids = {i.organisation_id for i in items}
-    if not ids:
-        return {}
-    rows = session.exec(select(Organisation.id, Organisation.name).where(col(Organisation.id).in_(ids))).all()
-    return {oid: name for oid, name in rows if oid is not None}
-
-
 def export_rows(session: Session, spec: KindSpec, user: User | None, query: ListQuery) -> Iterator[list[Any]]:
     """The rows (already neutralised) of every item the caller may see that matches the list filters."""
     page, sent = 1, 0
     while sent < MAX_ROWS:
         items, total = list_items(session, spec, user, dataclasses.replace(query, page=page, page_size=PAGE))
-        names = _org_names(session, items)
+        orgs = organisations_by_id(session, {i.organisation_id for i in items})
         for item in items:
             row: list[Any] = [item.id]
             for column in COLUMNS[spec.kind]:
                 if column.field == ORGANISATION:
-                    row.append(names.get(item.organisation_id, str(item.organisation_id)))
+                    org = orgs.get(item.organisation_id)
+                    row.append(org.name if org else str(item.organisation_id))
                 else:
                     row.append(_cell(column.field, getattr(item, column.field)))
             row.append(item.updated_at.strftime("%Y-%m-%d %H:%M"))
