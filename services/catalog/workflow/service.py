@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from services.catalog.errors import AppError, Conflict, Forbidden, NotFound
-from services.catalog.models import Organisation, ResearchOutput, TechNeed, User, utcnow
+from services.catalog.models import ResearchOutput, TechNeed, User, utcnow
+from services.catalog.present import organisations_by_id
 from services.catalog.vocab import Role
 from services.catalog.workflow import feedback
 from services.catalog.workflow.models import Match, MatchEvent
@@ -267,7 +268,7 @@ def present(session: Session, matches: list[Match]) -> list[MatchPublic]:
     needs = {n.id: n for n in session.exec(select(TechNeed).where(col(TechNeed.id).in_(need_ids))).all()}
     outputs = {o.id: o for o in session.exec(select(ResearchOutput).where(col(ResearchOutput.id).in_(output_ids))).all()}
     org_ids = {n.organisation_id for n in needs.values()} | {o.organisation_id for o in outputs.values()}
-    orgs = {o.id: o.name for o in session.exec(select(Organisation).where(col(Organisation.id).in_(org_ids))).all()}
+    orgs = {oid: o.name for oid, o in organisations_by_id(session, org_ids).items()}
     broker_ids = {m.broker_id for m in matches if m.broker_id}
     brokers = {u.id: (u.display_name or u.login) for u in session.exec(select(User).where(col(User.id).in_(broker_ids))).all()}
     result = []
@@ -341,8 +342,7 @@ def broker_queue(session: Session, *, sort: str, cluster: str | None, region: st
         for m in session.exec(cand_stmt.order_by(col(Match.score).desc(), col(Match.id))).all():
             if len(candidates.setdefault(m.need_id, [])) < top:
                 candidates[m.need_id].append(m)
-    orgs = {o.id: o.name for o in session.exec(
-        select(Organisation).where(col(Organisation.id).in_({n.organisation_id for n, _, _ in rows}))).all()}
+    orgs = {oid: o.name for oid, o in organisations_by_id(session, {n.organisation_id for n, _, _ in rows}).items()}
     now = utcnow()
     entries = []
     for need, best_score, n in rows:
