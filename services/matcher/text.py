@@ -21,6 +21,16 @@ _STOPWORDS = """的 了 和 与 及 或 等 在 对 为 是 将 把 被 于 以 
 STOPWORDS = frozenset(_STOPWORDS.split())
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def script_of(text: str) -> str:
+    """"zh" when Chinese characters outnumber Latin words (a Chinese title may quote "AI" or "PLC"), else "en"."""
+    sample = text[:300]
+    return "zh" if len(_CJK.findall(sample)) >= len(_LATIN_WORD.findall(sample)) else "en"
+
+
 def item_text(item: CatalogItem) -> str:
     """The text the models see for an item: title, summary/description and keywords."""
     parts = [item.title.strip(), item.text.strip(), " ".join(k.strip() for k in item.keywords)]

