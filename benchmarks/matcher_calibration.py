@@ -17,6 +17,7 @@ import numpy as np
 
 from benchmarks.matcher_common import shared_dir
 from benchmarks.relevance import build, load, need_item
+from services.matcher.embedder import e5_available
 from shared.schemas import MatchRequest
 from shared.vocab import ItemKind
 
@@ -44,7 +45,7 @@ def main() -> int:
     judged_scores, judged_levels, best, best_relevant = [], [], [], []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        matcher = build(achievements, needs, False, Path(tmp))
+        matcher = build(achievements, needs, e5_available(), Path(tmp))  # the default models
         print(f"indexed {len(achievements)} outputs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
         for j, need in enumerate(needs):
             q = qrels.get(need["rid"], {})
