@@ -6,8 +6,9 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.service_token import DEV_SERVICE_TOKEN, refuse_in_production
+
 DEV_SECRET = "dev-secret-change-me-before-production-use"
-DEV_SERVICE_TOKEN = "dev-service-token"
 
 
 class CatalogSettings(BaseSettings):
@@ -41,8 +42,9 @@ class CatalogSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> "CatalogSettings":
-        if self.environment == "production" and DEV_SECRET in (self.secret_key, self.service_token):
-            raise ValueError("set DUIJIE_SECRET_KEY and DUIJIE_SERVICE_TOKEN before running in production")
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("set DUIJIE_SECRET_KEY before running in production")
+        refuse_in_production(self.environment, self.service_token)
         return self
 
     @cached_property

@@ -3,8 +3,10 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.service_token import DEV_SERVICE_TOKEN, refuse_in_production
 
 
 def _env(name: str) -> AliasChoices:
@@ -19,7 +21,8 @@ class MatcherSettings(BaseSettings):
 
     data_dir: Path = Field(Path("data/matcher"), validation_alias=_env("DATA_DIR"))
     catalog_url: str = "http://127.0.0.1:8000"
-    service_token: str = "dev-service-token"
+    environment: str = "development"
+    service_token: str = DEV_SERVICE_TOKEN
     poll_interval: float = 0.5
     page_size: int = 500
     follow: bool = True
@@ -33,3 +36,8 @@ class MatcherSettings(BaseSettings):
     fusion: Literal["weighted", "rrf"] = "weighted"
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8001, validation_alias=_env("PORT"))
+
+    @model_validator(mode="after")
+    def _refuse_dev_token_in_production(self) -> "MatcherSettings":
+        refuse_in_production(self.environment, self.service_token)
+        return self
