@@ -158,11 +158,22 @@ def embed_query_item(item: CatalogItem, embedder: Embedder, title_weight: float)
 
 
 def query_vector_from_pooled(item: CatalogItem, pooled_vector: np.ndarray, embedder: Embedder,
-                             title_weight: float) -> np.ndarray:
-    """`embed_query_item` for an item whose pooled passage vector is already stored: only the title is encoded."""
+                             title_weight: float, title_vector: np.ndarray | None = None) -> np.ndarray:
+    """`embed_query_item` for an item whose pooled passage vector is already stored: only the title is
+    encoded, and not even that when its query-side vector is stored too (`embed_titles`)."""
     with_title = title_weight > 0 and bool(item.title.strip())
-    title = embedder.encode([item.title], query=True)[0] if with_title else None
-    return _blend(title, pooled_vector, title_weight)
+    if with_title and title_vector is None:
+        title_vector = embedder.encode([item.title], query=True)[0]
+    return _blend(title_vector if with_title else None, pooled_vector, title_weight)
+
+
+def embed_titles(items: list[CatalogItem], embedder: Embedder) -> np.ndarray:
+    """Query-side vectors of the items' titles, kept at index time for `query_vector_from_pooled`."""
+    titles = [it.title for it in items]
+    if not titles:
+        return np.zeros((0, embedder.dimension), np.float32)
+    return np.concatenate([embedder.encode(titles[i : i + BATCH * 4], query=True)
+                           for i in range(0, len(titles), BATCH * 4)])
 
 
 def is_symmetric(embedder: Embedder) -> bool:

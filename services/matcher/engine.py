@@ -16,6 +16,7 @@ from services.matcher.embedder import (
     embed_items,
     embed_query_item,
     embed_text,
+    embed_titles,
     is_symmetric,
     query_vector_from_pooled,
 )
@@ -97,8 +98,14 @@ class Matcher:
             for i, vecs_i in zip(asked, embed_clauses([item_clauses(items[i]) for i in asked], self.embedder2),
                                  strict=True):
                 clauses2[i] = vecs_i
+        titles: list[np.ndarray | None] = [None] * len(items)
+        if is_symmetric(self.embedder):  # and their title vectors, so asking about a stored need calls no model
+            asked = [i for i, it in enumerate(items) if it.kind is ItemKind.need]
+            for i, vec in zip(asked, embed_titles([items[i] for i in asked], self.embedder), strict=True):
+                titles[i] = vec
         return [Prepared(item=it, vector=vecs[i], vector2=None if vecs2 is None else vecs2[i],
-                         tokens=item_tokens(it), clauses2=clauses2[i]) for i, it in enumerate(items)]
+                         tokens=item_tokens(it), clauses2=clauses2[i], title_vector=titles[i])
+                for i, it in enumerate(items)]
 
     def apply(self, changes: list[ChangeEvent], catalog_seq: int | None = None) -> int:
         """Apply feed changes idempotently (the last change of an item wins); return how many were applied."""
@@ -149,14 +156,15 @@ class Matcher:
             weight = self.fusion.title_weight
             with self.index.lock:
                 stored = self.index[item.kind].stored_query_parts(item)
+                title = self.index[item.kind].titles.get(item.id) if stored is not None else None
             if stored is None:
                 vector = embed_query_item(item, self.embedder, weight)
                 tokens = item_tokens(item, query=True)
                 stored_clauses = None
             else:
-                # the item is indexed with this very text: reuse its pooled vector and tokens, encode only the title
+                # the item is indexed with this very text: reuse its pooled vector, title vector and tokens
                 pooled, stored_clauses, terms = stored
-                vector = (query_vector_from_pooled(item, pooled, self.embedder, weight)
+                vector = (query_vector_from_pooled(item, pooled, self.embedder, weight, title)
                           if is_symmetric(self.embedder) else embed_query_item(item, self.embedder, weight))
                 # stored terms count the title once; as a query it counts three times (see item_tokens)
                 tokens = terms + tokenize(item.title) * 2

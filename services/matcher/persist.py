@@ -15,7 +15,7 @@ from shared.vocab import ItemKind
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+FORMAT = 2  # 2: vectors only inside the FAISS files, query-side title vectors beside them
 
 
 def model_identity(name: str, version: str, dimension: int, second: Any = None) -> dict[str, Any]:

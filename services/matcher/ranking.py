@@ -9,7 +9,6 @@ from services.matcher.clauses import clause_scores, cohesion, feedback
 from services.matcher.fields import MAX_BONUS, Adjustment, adjust, has_facts
 from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
-from services.matcher.text import script_of
 from shared.schemas import CatalogItem
 
 # a best match scoring at least this is a real supply for a need (bdci2019, benchmarks/matcher_calibration.py)
@@ -97,10 +96,8 @@ def signals(index: KindIndex, query: Query, lexical: LexicalScores, ids: np.ndar
     """Raw signal values (cosines and BM25) of the candidates."""
     out = {"dense": index.dense.scores(query.vector, ids), "lexical": lexical.of(ids)}
     if index.dense2 is not None and query.vector2 is not None:
-        out["dense2"] = index.dense2.scores(query.vector2, ids)
-        second = index.dense2
-        vectors = np.stack([v if (v := second.vector(i)) is not None else np.zeros(second.dim, np.float32)
-                            for i in ids.tolist()])
+        vectors = index.dense2.vectors(ids)  # a zero row for an id without one
+        out["dense2"] = vectors @ query.vector2.astype(np.float32)  # dense2.scores without a second read
         if query.clauses2 is not None:
             out["clauses2"] = clause_scores(query.clauses2, vectors)
         first_stage = 0.4 * _minmax(out["dense"]) + 0.6 * _minmax(out["lexical"])
@@ -169,7 +166,7 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
         return []
     raw = signals(index, query, lexical, ids)
     items = [index.items[i] for i in ids.tolist()]
-    cross = np.array([script_of(it.title) != query.script for it in items], bool)
+    cross = np.array([index.scripts[i] != query.script for i in ids.tolist()], bool)  # script_of(title), stored
     base, calibrated = fuse(raw, fusion, cross)
     adjustments = ([adjust(query.item, it) for it in items] if query.item is not None and has_facts(query.item)
                    else [Adjustment()] * len(items))

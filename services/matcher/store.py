@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from services.matcher.lexical import BM25Index
-from services.matcher.text import content_digest
+from services.matcher.text import content_digest, script_of
 from services.matcher.vectors import VectorIndex
 from shared.schemas import CatalogItem
 from shared.vocab import ItemKind
@@ -23,6 +23,7 @@ class Prepared:
     vector2: np.ndarray | None
     tokens: list[str]
     clauses2: np.ndarray | None = None  # the second model's query-side title and clause vectors (needs only)
+    title_vector: np.ndarray | None = None  # the first model's query-side title vector (needs, symmetric models)
 
 
 class KindIndex:
@@ -30,6 +31,7 @@ class KindIndex:
 
     def __init__(self, dim: int, dim2: int | None, *, hnsw_threshold: int, hnsw_m: int, ef_search: int) -> None:
         self.items: dict[int, CatalogItem] = {}
+        self.scripts: dict[int, str] = {}  # writing system of each title (text.script_of), read for every candidate
         # hash of each item's text fields, so a query with an unchanged indexed item reuses its vector and tokens
         self.digests: dict[int, int] = {}
         self.dense = VectorIndex(dim, hnsw_threshold=hnsw_threshold, hnsw_m=hnsw_m, ef_search=ef_search)
@@ -38,6 +40,8 @@ class KindIndex:
         self.lexical = BM25Index()
         # query-side clause vectors of the second model, kept for the items that are asked about most (needs)
         self.clauses2: dict[int, np.ndarray] = {}
+        # query-side title vectors of the first model (needs), so asking about a stored need calls no model
+        self.titles: dict[int, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -53,12 +57,17 @@ class KindIndex:
         for p in batch:
             # the body text is not needed once embedded and tokenised; keep the metadata slim
             self.items[p.item.id] = p.item.model_copy(update={"text": ""})
+            self.scripts[p.item.id] = script_of(p.item.title)
             self.digests[p.item.id] = content_digest(p.item)
             self.lexical.upsert(p.item.id, p.tokens)
             if p.clauses2 is not None:
                 self.clauses2[p.item.id] = p.clauses2
             else:
                 self.clauses2.pop(p.item.id, None)
+            if p.title_vector is not None:
+                self.titles[p.item.id] = np.array(p.title_vector, np.float32)  # own row, not a view of the batch
+            else:
+                self.titles.pop(p.item.id, None)
 
     def stored_query_parts(self, item: CatalogItem) -> tuple[np.ndarray, np.ndarray | None, list[str]] | None:
         """Stored pooled vector, second-model clause vectors (if kept) and tokens of `item` if it is
@@ -79,9 +88,11 @@ class KindIndex:
             self.dense2.remove(arr)
         for i in ids:
             self.items.pop(i, None)
+            self.scripts.pop(i, None)
             self.digests.pop(i, None)
             self.lexical.remove(i)
             self.clauses2.pop(i, None)
+            self.titles.pop(i, None)
 
     def save(self, directory: Path) -> None:
         """Write this kind's state into a fresh directory."""
@@ -102,6 +113,9 @@ class KindIndex:
             np.savez(directory / "clauses2.npz", ids=np.array(ids, np.int64),
                      counts=np.array([len(self.clauses2[i]) for i in ids], np.int64),
                      vectors=np.concatenate([self.clauses2[i] for i in ids]))
+        if self.titles:
+            np.savez(directory / "titles.npz", ids=np.fromiter(self.titles, np.int64, len(self.titles)),
+                     vectors=np.stack(list(self.titles.values())))
 
     def load(self, directory: Path) -> None:
         """Read what `save` wrote."""
@@ -113,6 +127,7 @@ class KindIndex:
                 row = json.loads(line)
                 item = CatalogItem.model_validate(row["item"])
                 self.items[item.id] = item
+                self.scripts[item.id] = script_of(item.title)
                 if row.get("digest") is not None:  # snapshots written before digests: recompute at query time
                     self.digests[item.id] = int(row["digest"])
                 self.lexical.upsert(item.id, row["tokens"].split())
@@ -121,6 +136,9 @@ class KindIndex:
                 bounds = np.cumsum(np.concatenate([[0], z["counts"]]))
                 vectors = z["vectors"]
                 self.clauses2 = {int(i): vectors[a:b] for i, a, b in zip(z["ids"], bounds[:-1], bounds[1:], strict=True)}
+        if (directory / "titles.npz").exists():
+            with np.load(directory / "titles.npz") as z:
+                self.titles = dict(zip(z["ids"].tolist(), z["vectors"], strict=True))
 
 
 class MatchIndex:

@@ -39,7 +39,7 @@ def test_stored_query_item_ranks_exactly_as_recomputed(tmp_path, embedder):  # t
     matcher.apply(feed.put(BATTERY), feed.last_seq)
     counting.texts.clear()
     reused = _ranking(matcher, BATTERY)
-    assert counting.texts == [BATTERY.title]  # only the title was encoded, not the passages
+    assert counting.texts == []  # no model call: pooled and title vectors were stored at index time
     assert reused[0] == fresh[0] and reused[2] == fresh[2]
     assert np.allclose(reused[1], fresh[1], atol=1e-4)
 
@@ -66,4 +66,4 @@ def test_reuse_survives_a_restart(tmp_path, embedder):  # type: ignore[no-untype
     again = Matcher(settings_for(tmp_path / "m"), counting)  # type: ignore[arg-type]
     assert again.load()
     assert _ranking(again, BATTERY) == before
-    assert counting.texts == [BATTERY.title]
+    assert counting.texts == []

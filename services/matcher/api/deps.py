@@ -11,16 +11,16 @@ from services.matcher.engine import Matcher
 _bearer = HTTPBearer(auto_error=False)
 
 
-def require_service(request: Request,
-                    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-    """Refuse (401) any request without the shared service token."""
+async def require_service(request: Request,
+                          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """Refuse (401) any request without the shared service token (async: no worker thread for a compare)."""
     expected = request.app.state.settings.service_token
     if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid service token is required",
                             headers={"WWW-Authenticate": "Bearer"})
 
 
-def get_matcher(request: Request) -> Matcher:
+async def get_matcher(request: Request) -> Matcher:
     """The matcher loaded in the lifespan."""
     matcher: Matcher = request.app.state.matcher
     return matcher

@@ -1,6 +1,7 @@
 """Ranking endpoints."""
 
 from fastapi import APIRouter, Depends, HTTPException, status
+from starlette.concurrency import run_in_threadpool
 
 from services.matcher.api.deps import MatcherDep, require_service
 from shared.schemas import MatchRequest, MatchResponse
@@ -9,8 +10,9 @@ router = APIRouter(prefix="/v1", tags=["match"], dependencies=[Depends(require_s
 
 
 @router.post("/match", response_model=MatchResponse)
-def match(request: MatchRequest, matcher: MatcherDep) -> MatchResponse:
+async def match(request: MatchRequest, matcher: MatcherDep) -> MatchResponse:
     """Rank items of the target kind for a catalog item or free text, each with its explanation."""
     if request.item is None and not (request.text or "").strip():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either an item or a non-empty text")
-    return matcher.match(request)
+    # the ranking is CPU-bound: one worker thread for it, none for the dependencies or the response
+    return await run_in_threadpool(matcher.match, request)
