@@ -17,6 +17,8 @@ _MUNICIPALITIES = ("北京市", "上海市", "天津市", "重庆市")
 BONUS = {"field": 0.05, "industry": 0.02, "cluster": 0.03, "county": 0.05, "city": 0.03, "province": 0.01,
          "maturity": 0.03, "modes": 0.02}
 MAX_BONUS = BONUS["field"] + BONUS["industry"] + BONUS["cluster"] + BONUS["county"] + BONUS["maturity"] + BONUS["modes"]
+SHORT = "maturity_short"  # the key of a candidate whose maturity falls short of the need's horizon: a penalty
+_SIGNED = {**BONUS, SHORT: -BONUS["maturity"]}
 
 
 @dataclass
@@ -68,64 +70,106 @@ def _required_maturity(need: CatalogItem, today: date) -> int | None:
     return None
 
 
-def adjust(query: CatalogItem, cand: CatalogItem, today: date | None = None) -> Adjustment:
-    """Compare a query item with a candidate of the other (or same) kind on their structured fields."""
-    adj = Adjustment()
-    if not has_facts(query):
-        return adj
+@dataclass(frozen=True)
+class QuerySide:
+    """What the adjustments read of the query item, worked out once for all its candidates."""
 
-    def add(key: str, zh: str, en: str, weight: float | None = None) -> None:
-        adj.bonus += BONUS[key] if weight is None else weight
-        adj.components[key] = 1.0
+    item: CatalogItem
+    today: date
+    region: tuple[str | None, str | None, str | None]
+    step: int | None  # the query's maturity step, or for a need the step it asks for
+
+    @classmethod
+    def of(cls, item: CatalogItem, today: date | None = None) -> "QuerySide":
+        """The query's facts as of `today` (a need's deadline sets its horizon)."""
+        day = today or date.today()
+        step = _required_maturity(item, day) if item.kind is ItemKind.need else _maturity_step(item.maturity)
+        return cls(item=item, today=day, region=region_parts(item.region), step=step)
+
+
+def shared_keys(side: QuerySide, cand: CatalogItem) -> tuple[str, ...]:
+    """Which attributes a candidate shares with the query, in a fixed order (SHORT: its maturity falls short)."""
+    query = side.item
+    keys: list[str] = []
+    if query.field and query.field == cand.field:
+        keys.append("field")
+    if query.industry_section and query.industry_section == cand.industry_section:
+        keys.append("industry")
+    if query.cluster and query.cluster == cand.cluster:
+        keys.append("cluster")
+    qp, qc, qk = side.region
+    if qp or qc:
+        cp, cc, ck = region_parts(cand.region)
+        if qc and qc == cc and qk and qk == ck:
+            keys.append("county")
+        elif qc and qc == cc:
+            keys.append("city")
+        elif qp and qp == cp:
+            keys.append("province")
+    if query.kind is not cand.kind:  # a need and an output: does the output's maturity fit the need's horizon?
+        if query.kind is ItemKind.need:
+            required, have = side.step, _maturity_step(cand.maturity)
+        else:
+            required, have = _required_maturity(cand, side.today), side.step
+        if required is not None and have is not None:
+            keys.append("maturity" if have >= required else SHORT)
+    if query.cooperation_modes and any(m in cand.cooperation_modes for m in query.cooperation_modes):
+        keys.append("modes")
+    return tuple(keys)
+
+
+def bonus(keys: tuple[str, ...]) -> float:
+    """The total bonus (or penalty) of a candidate's shared attributes."""
+    total = 0.0
+    for key in keys:
+        total += _SIGNED[key]
+    return total
+
+
+def describe(side: QuerySide, cand: CatalogItem, keys: tuple[str, ...]) -> Adjustment:
+    """The adjustment of a candidate with its components and its notes in Chinese and English."""
+    adj = Adjustment(bonus=bonus(keys))
+    output = cand if cand.kind is ItemKind.output else side.item
+    for key in keys:
+        adj.components["maturity" if key == SHORT else key] = 0.0 if key == SHORT else 1.0
+        zh, en = _note(key, side.item, cand, output)
         adj.notes_zh.append(zh)
         adj.notes_en.append(en)
-
-    if query.field and query.field == cand.field:
-        add("field", f"同属技术领域“{cand.field}”", f"same technology field ({cand.field})")
-    if query.industry_section and query.industry_section == cand.industry_section:
-        add("industry", f"同属行业“{cand.industry_section}”", f"same industry section ({cand.industry_section})")
-    if query.cluster and query.cluster == cand.cluster:
-        add("cluster", f"同属产业集群“{cand.cluster}”", f"same industry cluster ({cand.cluster})")
-
-    qp, qc, qk = region_parts(query.region)
-    cp, cc, ck = region_parts(cand.region)
-    if qc and qc == cc and qk and qk == ck:
-        add("county", f"同在{cc}{ck}", f"same county ({cc}{ck})")
-    elif qc and qc == cc:
-        add("city", f"同在{cc}", f"same city ({cc})")
-    elif qp and qp == cp:
-        add("province", f"同在{cp}", f"same province ({cp})")
-
-    pair = _need_output(query, cand)
-    if pair is not None:
-        need, output = pair
-        required = _required_maturity(need, today or date.today())
-        have = _maturity_step(output.maturity)
-        if required is not None and have is not None:
-            if have >= required:
-                add("maturity", f"成熟度“{output.maturity}”满足需求的时间要求",
-                    f"maturity ({output.maturity}) fits the need's horizon")
-            else:
-                adj.bonus -= BONUS["maturity"]
-                adj.components["maturity"] = 0.0
-                adj.notes_zh.append(f"成熟度“{output.maturity}”可能不足")
-                adj.notes_en.append(f"maturity ({output.maturity}) may be too early for the need")
-
-    shared_modes = [m for m in query.cooperation_modes if m in cand.cooperation_modes]
-    if shared_modes:
-        add("modes", f"合作方式一致：{'、'.join(shared_modes)}", f"shared cooperation modes: {', '.join(shared_modes)}")
     return adj
+
+
+# note templates per key, filled from the candidate (c), its region parts, the output of the pair and the shared modes
+_NOTES = {
+    "field": ("同属技术领域“{c.field}”", "same technology field ({c.field})"),
+    "industry": ("同属行业“{c.industry_section}”", "same industry section ({c.industry_section})"),
+    "cluster": ("同属产业集群“{c.cluster}”", "same industry cluster ({c.cluster})"),
+    "county": ("同在{city}{county}", "same county ({city}{county})"),
+    "city": ("同在{city}", "same city ({city})"),
+    "province": ("同在{province}", "same province ({province})"),
+    "maturity": ("成熟度“{output.maturity}”满足需求的时间要求", "maturity ({output.maturity}) fits the need's horizon"),
+    SHORT: ("成熟度“{output.maturity}”可能不足", "maturity ({output.maturity}) may be too early for the need"),
+    "modes": ("合作方式一致：{modes_zh}", "shared cooperation modes: {modes_en}"),
+}
+
+
+def _note(key: str, query: CatalogItem, cand: CatalogItem, output: CatalogItem) -> tuple[str, str]:
+    province, city, county = region_parts(cand.region)
+    modes = [m for m in query.cooperation_modes if m in cand.cooperation_modes]
+    values = {"c": cand, "province": province, "city": city, "county": county, "output": output,
+              "modes_zh": "、".join(modes), "modes_en": ", ".join(modes)}
+    zh, en = _NOTES[key]
+    return zh.format(**values), en.format(**values)
+
+
+def adjust(query: CatalogItem, cand: CatalogItem, today: date | None = None) -> Adjustment:
+    """Compare a query item with a candidate of the other (or same) kind on their structured fields."""
+    if not has_facts(query):
+        return Adjustment()
+    side = QuerySide.of(query, today)
+    return describe(side, cand, shared_keys(side, cand))
 
 
 def has_facts(item: CatalogItem) -> bool:
     """Whether an item carries any structured field the adjustments compare."""
     return bool(item.field or item.industry_section or item.cluster or item.region or item.maturity
                 or item.deadline or item.cooperation_modes)
-
-
-def _need_output(a: CatalogItem, b: CatalogItem) -> tuple[CatalogItem, CatalogItem] | None:
-    if a.kind is ItemKind.need and b.kind is ItemKind.output:
-        return a, b
-    if a.kind is ItemKind.output and b.kind is ItemKind.need:
-        return b, a
-    return None

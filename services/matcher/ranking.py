@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from services.matcher.clauses import clause_scores, cohesion, feedback
-from services.matcher.fields import MAX_BONUS, Adjustment, adjust, has_facts
+from services.matcher.fields import MAX_BONUS, Adjustment, QuerySide, bonus, describe, has_facts, shared_keys
 from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
 from shared.schemas import CatalogItem
@@ -161,31 +161,33 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
         ids = np.array([i for i in np.asarray(restrict_to).tolist() if i in index.items], np.int64)
     else:
         ids = candidate_ids(index, query, lexical, max(fusion.pool, 2 * k))
-    ids = np.array([i for i in ids.tolist() if allow(index.items[i])], np.int64)
-    if len(ids) == 0:
+    items = [it for it in map(index.items.__getitem__, ids.tolist()) if allow(it)]
+    if not items:
         return []
+    ids = np.fromiter((it.id for it in items), np.int64, len(items))
     raw = signals(index, query, lexical, ids)
-    items = [index.items[i] for i in ids.tolist()]
-    cross = np.array([index.scripts[i] != query.script for i in ids.tolist()], bool)  # script_of(title), stored
+    cross = np.fromiter((index.scripts[i] != query.script for i in ids.tolist()), bool, len(items))  # script_of(title)
     base, calibrated = fuse(raw, fusion, cross)
-    adjustments = ([adjust(query.item, it) for it in items] if query.item is not None and has_facts(query.item)
-                   else [Adjustment()] * len(items))
+    side = QuerySide.of(query.item) if query.item is not None and has_facts(query.item) else None
+    keys = [shared_keys(side, it) for it in items] if side is not None else [()] * len(items)
+    bonuses = np.fromiter(map(bonus, keys), np.float64, len(items))
 
-    def total(b: float, adj: Adjustment) -> float:
-        return min(max(b * (1.0 - MAX_BONUS) + adj.bonus, 0.0), 1.0)
+    def total(b: np.ndarray, extra: np.ndarray) -> np.ndarray:  # in float64, as the bonuses
+        return np.clip(b.astype(np.float64) * (1.0 - MAX_BONUS) + extra, 0.0, 1.0)
 
     # the order comes from the within-query fusion chosen by measurement; the reported score from the
     # absolute signals, so that one threshold means the same for every query
-    relative = [total(b, adj) for b, adj in zip(base.tolist(), adjustments, strict=True)]
-    order = sorted(range(len(items)), key=lambda j: (-relative[j], items[j].id))[:k]
-    fixed = absolute({name: vals[order] for name, vals in raw.items()}, fusion, cross[order]).tolist()
+    relative = total(base, bonuses)
+    order = np.lexsort((ids, -relative))[:k]  # best first, ties by id
+    fixed = total(absolute({name: vals[order] for name, vals in raw.items()}, fusion, cross[order]), bonuses[order])
     ranked = []
     ceiling = 1.0
-    for j, b in zip(order, fixed, strict=True):  # components only for what is returned
-        ceiling = min(ceiling, total(b, adjustments[j]))  # running minimum: never above a better-ranked one
+    for j, b in zip(order.tolist(), fixed.tolist(), strict=True):  # components and notes only for what is returned
+        ceiling = min(ceiling, b)  # running minimum: never above a better-ranked one
+        adjustment = describe(side, items[j], keys[j]) if side is not None else Adjustment()
         components = {name: round(float(calibrated[name][j]), 4) for name in raw}
         components.update({f"{name}_raw": round(float(raw[name][j]), 4) for name in raw})
-        components["relative"] = round(relative[j], 4)
-        components.update(adjustments[j].components)
-        ranked.append(Ranked(item=items[j], score=ceiling, components=components, adjustment=adjustments[j]))
+        components["relative"] = round(float(relative[j]), 4)
+        components.update(adjustment.components)
+        ranked.append(Ranked(item=items[j], score=ceiling, components=components, adjustment=adjustment))
     return ranked
