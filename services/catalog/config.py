@@ -1,5 +1,6 @@
 """Catalog settings, read from the environment (prefix DUIJIE_) or a .env file."""
 
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -25,6 +26,8 @@ class CatalogSettings(BaseSettings):
     matcher_url: str = "http://127.0.0.1:8001"
     max_upload_mb: float = 20.0
     import_job_threshold: int = 2000
+    # a job's progress is written about once a second; this long without any, it was cut off (a restart)
+    import_job_stale_seconds: float = 300.0
     host: str = "127.0.0.1"
     port: int = 8000
     # Workflow: e-mail notifications go out through SMTP from the outbox; no host, no background sender.
@@ -39,6 +42,11 @@ class CatalogSettings(BaseSettings):
     outbox_lease_seconds: float = 120.0
     outbox_max_attempts: int = 12
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
+
+    @property
+    def import_job_stale(self) -> timedelta:
+        """How long a job in flight may go without progress before it reads as interrupted."""
+        return timedelta(seconds=self.import_job_stale_seconds)
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> "CatalogSettings":

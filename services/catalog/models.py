@@ -154,3 +154,5 @@ class ImportJob(SQLModel, table=True):
     created_by: int = Field(foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # written with every chunk's progress: a job in flight whose heartbeat stops was cut off by a restart
+    heartbeat_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))

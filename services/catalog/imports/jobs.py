@@ -3,6 +3,7 @@
 import logging
 import threading
 import uuid
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -32,7 +33,8 @@ class JobStatus:
 
 def start_job(engine: sa.Engine, spec: KindSpec, *, user: User, validated: Validated) -> ImportJob:
     """Record a job for the validated rows and start writing them in a background thread."""
-    job = ImportJob(id=str(uuid.uuid4()), kind=spec.kind, total=len(validated.rows), created_by=user.id or 0)
+    job = ImportJob(id=str(uuid.uuid4()), kind=spec.kind, total=len(validated.rows), created_by=user.id or 0,
+                    heartbeat_at=utcnow())
     with Session(engine, expire_on_commit=False) as session:
         session.add(job)
         session.commit()
@@ -51,10 +53,12 @@ def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Vali
         job: ImportJob = found
         spec = SPECS[ItemKind(job.kind)]
         job.status = JobStatus.running
+        job.heartbeat_at = utcnow()
         session.commit()
 
         def progress(done: int) -> None:
             job.processed = done
+            job.heartbeat_at = utcnow()  # committed with the chunk it counts
             session.add(job)
 
         try:
@@ -77,11 +81,37 @@ def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Vali
         session.commit()
 
 
-def read_job(session: Session, job_id: str, user: User) -> JobPublic:
-    """A job, visible only to its creator and to admins (404 for anyone else)."""
+def interrupt_if_stale(session: Session, job: ImportJob, stale_after: timedelta) -> None:
+    """Mark a job failed if it is still pending or running but no process has written its progress lately.
+
+    A conditional UPDATE, so a job that another catalog process is still writing is never touched.
+    """
+    if job.status not in (JobStatus.pending, JobStatus.running):
+        return
+    now = utcnow()
+    processed, total = job.processed, job.total
+    result = {"message_zh": f"导入被中断（服务在导入过程中重启或停止），已写入 {processed} / {total} 行。"
+                            "请重新上传同一文件完成导入：带外部编号的行会更新，不会重复。",
+              "message_en": f"The import was interrupted (the server stopped or restarted) after {processed} of "
+                            f"{total} rows. Upload the same file again to complete it: rows with an external id "
+                            "are updated, not duplicated."}
+    table = ImportJob.__table__  # type: ignore[attr-defined]
+    stale = sa.update(table).where(
+        table.c.id == job.id, table.c.status.in_([JobStatus.pending, JobStatus.running]),
+        sa.func.coalesce(table.c.heartbeat_at, table.c.created_at) < now - stale_after,
+    ).values(status=JobStatus.failed, result=result, finished_at=now)
+    if session.execute(stale).rowcount:  # type: ignore[attr-defined]
+        log.warning("import job %s was interrupted after %d of %d rows", job.id, processed, total)
+    session.commit()
+    session.refresh(job)
+
+
+def read_job(session: Session, job_id: str, user: User, stale_after: timedelta) -> JobPublic:
+    """A job, visible only to its creator and to admins (404 for anyone else); one cut off by a restart reads failed."""
     job = session.get(ImportJob, job_id)
     if job is None or (job.created_by != user.id and user.role != Role.admin):
         raise NotFound(f"找不到导入任务 {job_id}", f"No import job {job_id}")
+    interrupt_if_stale(session, job, stale_after)
     percent = 100.0 if job.total == 0 and job.status == JobStatus.succeeded else (
         round(100.0 * job.processed / job.total, 1) if job.total else 0.0)
     return JobPublic(id=job.id, kind=job.kind, status=job.status, total=job.total, processed=job.processed,

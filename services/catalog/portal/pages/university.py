@@ -70,7 +70,7 @@ def upload(page: PageDep, file: Annotated[UploadFile, File()]) -> Response:
 def upload_job(job_id: str, page: PageDep) -> Response:
     """Progress of an upload, then what it did and the rows it refused."""
     user = page.require(Role.university, Role.admin)
-    job = read_job(page.session, job_id, user)
+    job = read_job(page.session, job_id, user, page.request.app.state.settings.import_job_stale)
     result: dict[str, Any] = job.result or {}
     return page.render("upload_job.html", job=job, result=result, errors=result.get("errors") or [],
                        finished=job.status in FINISHED)
@@ -80,7 +80,7 @@ def upload_job(job_id: str, page: PageDep) -> Response:
 def upload_errors_csv(job_id: str, page: PageDep) -> Response:
     """The refused rows of an upload as a CSV file (opens in Excel: UTF-8 with BOM)."""
     user = page.require(Role.university, Role.admin)
-    job = read_job(page.session, job_id, user)
+    job = read_job(page.session, job_id, user, page.request.app.state.settings.import_job_stale)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([page.tr("行号", "row"), page.tr("列", "column"), page.tr("问题", "problem")])
