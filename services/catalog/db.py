@@ -19,6 +19,10 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# execution option of a session that only reads (SQLite: a deferred BEGIN; other databases ignore it)
+READ_ONLY = "duijie_read_only"
+
+
 def make_engine(url: str) -> sa.Engine:
     """Create an engine; SQLite gets WAL, foreign keys and write-serialising transactions."""
     # Chinese stays readable in JSON columns, which also lets list filters match quoted labels.
@@ -43,7 +47,8 @@ def make_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a read-only transaction takes no lock: in WAL mode it reads a snapshot beside a running writer
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, select
 
 from services.catalog.config import CatalogSettings
+from services.catalog.db import READ_ONLY
 from services.catalog.errors import Forbidden, Unauthorized
 from services.catalog.models import ApiToken, User
 from services.catalog.security import API_TOKEN_PREFIX, decode_access_token, hash_api_token
@@ -25,9 +26,17 @@ def get_settings(request: Request) -> CatalogSettings:
     return settings
 
 
+def read_only(request: Request) -> None:
+    """Route dependency: this request only reads, so on SQLite it never waits for a writer (a running import)."""
+    request.state.read_only = True
+
+
 def get_db(request: Request) -> Iterator[Session]:
-    """One database session per request."""
-    with Session(request.app.state.engine) as session:
+    """One database session per request (read-only where the route says so with `read_only`)."""
+    engine = request.app.state.engine
+    if getattr(request.state, "read_only", False):
+        engine = engine.execution_options(**{READ_ONLY: True})
+    with Session(engine) as session:
         yield session
 
 

@@ -2,10 +2,13 @@
 
 from services.matcher.lexical import BM25Index
 from services.matcher.ranking import Ranked
+from services.matcher.text import EVERYDAY, everyday_idf
 from shared.schemas import Explanation
 from shared.vocab import ItemKind
 
 MAX_TERMS = 6
+# shared words this common in any Chinese text (同时, 影响, 存在, 国内, 各种) say nothing about why two items match
+FILLER_IDF = 5.0
 _KIND_ZH = {ItemKind.output: "该成果", ItemKind.need: "该需求"}
 _KIND_EN = {ItemKind.output: "This output", ItemKind.need: "This need"}
 
@@ -22,11 +25,12 @@ def _level(x: float) -> tuple[str, str]:
 def matched_terms(query_tokens: list[str], cand_tokens: list[str], lexical: BM25Index) -> list[str]:
     """Terms both sides share, most specific (highest idf) first; sub-words of a longer shared term are dropped."""
     shared = set(query_tokens) & set(cand_tokens)
-    ordered = sorted(shared, key=lambda t: (-lexical.idf(t) * min(len(t), 4), t))
+    # rare in this catalog, long, and rare in everyday language first
+    ordered = sorted(shared, key=lambda t: (-lexical.idf(t) * min(len(t), 4) * everyday_idf(t) / EVERYDAY, t))
     picked: list[str] = []
     for term in ordered:
-        if len(term) == 1 and not term.isascii():
-            continue  # a single Chinese character is too vague to show
+        if len(term) == 1 or term.isdigit() or everyday_idf(term) < FILLER_IDF:
+            continue  # a single character, a bare number or a filler word is too vague to show
         if any(term in longer for longer in picked):
             continue
         picked.append(term)
@@ -47,7 +51,13 @@ def explain(ranked: Ranked, terms: list[str]) -> Explanation:
         zh += f"，共同关键词：{'、'.join(terms)}"
         en += f"; shared terms: {', '.join(terms)}"
     adj = ranked.adjustment
-    if adj.notes_zh:
-        zh += "；" + "；".join(adj.notes_zh)
-        en += "; " + "; ".join(adj.notes_en)
-    return Explanation(zh=zh + "。", en=en + ".", matched_terms=terms, notes_zh=adj.notes_zh, notes_en=adj.notes_en)
+    notes_zh, notes_en = list(adj.notes_zh), list(adj.notes_en)
+    if ranked.folded:
+        ids = "、".join(f"#{i}" for i in ranked.folded)
+        notes_zh.append(f"同一单位的同名条目 {ids} 已合并到此条")
+        notes_en.append(f"the same organisation's listing{'s' if len(ranked.folded) > 1 else ''} with this title "
+                        f"({', '.join(f'#{i}' for i in ranked.folded)}) folded into this one")
+    if notes_zh:
+        zh += "；" + "；".join(notes_zh)
+        en += "; " + "; ".join(notes_en)
+    return Explanation(zh=zh + "。", en=en + ".", matched_terms=terms, notes_zh=notes_zh, notes_en=notes_en)

@@ -9,6 +9,7 @@ from services.matcher.clauses import clause_scores, cohesion, feedback
 from services.matcher.fields import MAX_BONUS, Adjustment, QuerySide, bonus, describe, has_facts, shared_keys
 from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
+from services.matcher.text import title_key
 from shared.schemas import CatalogItem
 
 # a best match scoring at least this is a real supply for a need (bdci2019, benchmarks/matcher_calibration.py)
@@ -68,6 +69,7 @@ class Ranked:
     score: float
     components: dict[str, float]
     adjustment: Adjustment = field(default_factory=Adjustment)
+    folded: list[int] = field(default_factory=list)  # ids of the same organisation's listings with this title
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
@@ -178,7 +180,7 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
     # the order comes from the within-query fusion chosen by measurement; the reported score from the
     # absolute signals, so that one threshold means the same for every query
     relative = total(base, bonuses)
-    order = np.lexsort((ids, -relative))[:k]  # best first, ties by id
+    order, folded = _distinct(np.lexsort((ids, -relative)), items, k)  # best first, ties by id
     fixed = total(absolute({name: vals[order] for name, vals in raw.items()}, fusion, cross[order]), bonuses[order])
     ranked = []
     ceiling = 1.0
@@ -189,5 +191,26 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
         components.update({f"{name}_raw": round(float(raw[name][j]), 4) for name in raw})
         components["relative"] = round(float(relative[j]), 4)
         components.update(adjustment.components)
-        ranked.append(Ranked(item=items[j], score=ceiling, components=components, adjustment=adjustment))
+        ranked.append(Ranked(item=items[j], score=ceiling, components=components, adjustment=adjustment,
+                             folded=folded.get(j, [])))
     return ranked
+
+
+def _distinct(order: np.ndarray, items: list[CatalogItem], k: int) -> tuple[np.ndarray, dict[int, list[int]]]:
+    """The first `k` of `order`, each listing the same organisation made again under the same title folded
+    into its best-ranked copy (a platform often holds one achievement twice); items of no known owner never fold."""
+    picked: list[int] = []
+    first: dict[tuple[int, str], int] = {}
+    folded: dict[int, list[int]] = {}
+    for j in order.tolist():
+        item = items[j]
+        key = None if item.organisation_id is None else (item.organisation_id, title_key(item.title))
+        if key is not None and key in first:
+            folded.setdefault(first[key], []).append(item.id)
+            continue
+        if len(picked) == k:
+            break
+        if key is not None:
+            first[key] = j
+        picked.append(j)
+    return np.array(picked, np.int64), folded

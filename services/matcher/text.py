@@ -2,7 +2,9 @@
 
 import hashlib
 import re
+import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 
@@ -80,9 +82,38 @@ def _jieba() -> jieba.Tokenizer:
     return tok
 
 
+# jieba's idf over a general Chinese corpus: words below EVERYDAY are common in any text (同时, 影响, 存在 …)
+EVERYDAY = 8.0
+_TITLE_NOISE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _everyday_idf() -> dict[str, float]:
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    table: dict[str, float] = {}
+    if path.exists():
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                word, _, value = line.rstrip().rpartition(" ")
+                if word and float(value) < EVERYDAY:
+                    table[word] = float(value)
+    return table
+
+
+def everyday_idf(term: str) -> float:
+    """How rare a word is in general Chinese text (jieba's idf, capped at EVERYDAY; unknown words: EVERYDAY)."""
+    return _everyday_idf().get(term, EVERYDAY)
+
+
+def title_key(title: str) -> str:
+    """A title with case, width, spaces and punctuation ignored: two listings of one thing share it."""
+    return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", title).lower())
+
+
 def warm_up() -> None:
-    """Load the jieba dictionary now rather than on the first request."""
+    """Load the jieba dictionary and the general word rarities now rather than on the first request."""
     _jieba()
+    _everyday_idf()
 
 
 def tokenize(text: str) -> list[str]:

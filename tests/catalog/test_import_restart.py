@@ -31,7 +31,8 @@ def _file() -> bytes:
 
 
 def _outputs(db: Path) -> list[str]:
-    with sqlite3.connect(db) as conn:
+    # read-only, straight from the file: in WAL mode this never waits for the job's write lock
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return [r[0] for r in conn.execute("SELECT external_id FROM research_output WHERE external_id LIKE 'R%'")]
 
 
@@ -59,8 +60,11 @@ def test_kill_9_during_an_import_job(tmp_path: Path) -> None:
         r = upload()
         assert r.status_code == 202, r.text
         url = f"{base}{r.json()['url']}"
-        _wait(lambda: httpx.get(url, headers=wyu).json()["processed"] >= 300, timeout=120)
-        catalog.send_signal(signal.SIGKILL)  # at once: the job is some way in, far from done
+        _wait(lambda: len(_outputs(data / "catalog.sqlite3")) >= 300, timeout=120)
+        progress = httpx.get(url, headers=wyu).json()  # the uploader's progress bar, while the job writes
+        assert len(_outputs(data / "catalog.sqlite3")) < ROWS, "the progress read waited for the job to end"
+        assert progress["status"] == "running" and 300 <= progress["processed"] < ROWS
+        catalog.send_signal(signal.SIGKILL)  # the job is some way in, far from done
         catalog.wait(10)
         written = _outputs(data / "catalog.sqlite3")
         assert 300 <= len(written) < ROWS, "the job finished before the kill; make the file larger"

@@ -87,3 +87,31 @@ def test_region_parts():
     assert region_parts("济南市/章丘区") == (None, "济南市", "章丘区")
     assert region_parts("北京市海淀区") == ("北京市", "北京市", "海淀区")
     assert region_parts(None) == (None, None, None)
+
+
+def test_one_organisations_repeated_listing_shows_once_and_says_so(make_matcher):
+    same = {"organisation_id": 7}
+    repeats = [output(60, "一种光刻式的3D打印机", "光刻式3D打印机，包括光源系统、投影系统和树脂槽。", maturity="小试", **same),
+               output(61, "一种光刻式的 3D 打印机。", "光刻式3D打印机，包括光源系统、投影系统和树脂槽。", maturity="已有样品", **same),
+               output(62, "一种光刻式的3D打印机", "光刻式3D打印机，包括光源系统、投影系统和树脂槽。", organisation_id=8)]
+    matcher = _indexed(make_matcher, *repeats)
+    query = need(100, "光固化3D打印设备", "需要高精度光刻式3D打印机。")
+    results = matcher.match(MatchRequest(target=ItemKind.output, item=query, k=4)).results
+    ids = [r.id for r in results]
+    assert len(results) == 4 and len(set(ids)) == 4
+    assert len({60, 61} & set(ids)) == 1 and 62 in ids  # another supplier's copy is a different offer
+    kept = next(r for r in results if r.id in (60, 61))
+    other = ({60, 61} - {kept.id}).pop()
+    assert f"#{other}" in kept.explanation.zh and f"#{other}" in kept.explanation.en
+    assert f"#{other}" not in next(r for r in results if r.id == 62).explanation.zh
+
+
+def test_shared_terms_leave_out_filler_words_and_numbers(make_matcher):
+    pump = output(70, "甲醇燃油泵导线防腐蚀涂层", "同时提高导线的耐腐蚀性，影响小，存在5种型号。")
+    matcher = _indexed(make_matcher, pump)
+    query = need(100, "燃油泵正极导线腐蚀", "甲醇腐蚀导线，同时影响燃油泵寿命，存在5处故障。")
+    top = matcher.match(MatchRequest(target=ItemKind.output, item=query, k=1)).results[0]
+    assert top.id == 70
+    terms = top.explanation.matched_terms
+    assert "导线" in terms and "燃油泵" in terms
+    assert not {"同时", "影响", "存在", "5"} & set(terms), terms

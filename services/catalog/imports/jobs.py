@@ -3,11 +3,13 @@
 import logging
 import threading
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from services.catalog.db import READ_ONLY
 from services.catalog.errors import AppError, NotFound
 from services.catalog.imports.schemas import JobPublic
 from services.catalog.imports.service import result_of
@@ -81,6 +83,11 @@ def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Vali
         session.commit()
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC, PostgreSQL an aware time in its session's zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def interrupt_if_stale(session: Session, job: ImportJob, stale_after: timedelta) -> None:
     """Mark a job failed if it is still pending or running but no process has written its progress lately.
 
@@ -100,8 +107,13 @@ def interrupt_if_stale(session: Session, job: ImportJob, stale_after: timedelta)
         table.c.id == job.id, table.c.status.in_([JobStatus.pending, JobStatus.running]),
         sa.func.coalesce(table.c.heartbeat_at, table.c.created_at) < now - stale_after,
     ).values(status=JobStatus.failed, result=result, finished_at=now)
-    if session.execute(stale).rowcount:  # type: ignore[attr-defined]
-        log.warning("import job %s was interrupted after %d of %d rows", job.id, processed, total)
+    if _utc(job.heartbeat_at or job.created_at) >= now - stale_after:
+        return  # alive, as far as this read can tell: no write needed
+    # the reading session may be read-only: write in a transaction of its own, then read afresh
+    engine = cast(sa.Engine, session.get_bind()).execution_options(**{READ_ONLY: False})
+    with engine.begin() as conn:
+        if conn.execute(stale).rowcount:
+            log.warning("import job %s was interrupted after %d of %d rows", job.id, processed, total)
     session.commit()
     session.refresh(job)
 
