@@ -4,6 +4,7 @@ import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, select
@@ -26,17 +27,16 @@ def get_settings(request: Request) -> CatalogSettings:
     return settings
 
 
-def read_only(request: Request) -> None:
-    """Route dependency: this request only reads, so on SQLite it never waits for a writer (a running import)."""
-    request.state.read_only = True
+def engine_for(request: Request) -> sa.Engine:
+    """The app's engine; for a GET or HEAD one whose SQLite transactions only read, so that no page waits
+    behind a writer (a running import holds SQLite's write lock for as long as it runs)."""
+    engine: sa.Engine = request.app.state.engine
+    return engine.execution_options(**{READ_ONLY: True}) if request.method in ("GET", "HEAD") else engine
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One database session per request (read-only where the route says so with `read_only`)."""
-    engine = request.app.state.engine
-    if getattr(request.state, "read_only", False):
-        engine = engine.execution_options(**{READ_ONLY: True})
-    with Session(engine) as session:
+    """One database session per request (read-only for GET and HEAD)."""
+    with Session(engine_for(request)) as session:
         yield session
 
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.catalog import matcher_client
 from services.catalog.config import CatalogSettings
-from services.catalog.deps import TokenDep, get_optional_user
+from services.catalog.deps import TokenDep, engine_for, get_optional_user
 from services.catalog.errors import AppError
 from services.catalog.items import NEEDS, OUTPUTS, KindSpec, get_visible, visible_clause
 from services.catalog.models import ResearchOutput, TechNeed, User
@@ -53,7 +53,7 @@ def _visible_only(session: Session, spec: KindSpec, user: User | None, ranking: 
 def _ranked(request: Request, token: str | None, spec: KindSpec, ask: Ask) -> MatchResponse:
     """Sign the caller in and build the question, ask the matcher, keep what the caller may see."""
     settings: CatalogSettings = request.app.state.settings
-    engine = request.app.state.engine
+    engine = engine_for(request)
     with Session(engine) as session:
         user = get_optional_user(request, session, settings, token)
         question = ask(session, user)
