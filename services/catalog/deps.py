@@ -10,7 +10,6 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, select
 
 from services.catalog.config import CatalogSettings
-from services.catalog.db import READ_ONLY
 from services.catalog.errors import Forbidden, Unauthorized
 from services.catalog.models import ApiToken, User
 from services.catalog.security import API_TOKEN_PREFIX, decode_access_token, hash_api_token
@@ -30,8 +29,8 @@ def get_settings(request: Request) -> CatalogSettings:
 def engine_for(request: Request) -> sa.Engine:
     """The app's engine; for a GET or HEAD one whose SQLite transactions only read, so that no page waits
     behind a writer (a running import holds SQLite's write lock for as long as it runs)."""
-    engine: sa.Engine = request.app.state.engine
-    return engine.execution_options(**{READ_ONLY: True}) if request.method in ("GET", "HEAD") else engine
+    state = request.app.state
+    return state.read_engine if request.method in ("GET", "HEAD") else state.engine  # type: ignore[no-any-return]
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from services.catalog.api.main import api_router
 from services.catalog.config import CatalogSettings
-from services.catalog.db import make_engine, migrate
+from services.catalog.db import READ_ONLY, make_engine, migrate
 from services.catalog.errors import install_error_handlers
 
 
@@ -20,6 +20,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         engine = make_engine(settings.db_url)
         migrate(engine)
         app.state.engine = engine
+        app.state.read_engine = engine.execution_options(**{READ_ONLY: True})  # what GET requests read with
         from services.catalog.workflow.outbox import start_sender  # e-mail notifications; None without SMTP
 
         sender = start_sender(engine, settings)

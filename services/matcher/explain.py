@@ -53,10 +53,10 @@ def explain(ranked: Ranked, terms: list[str]) -> Explanation:
     adj = ranked.adjustment
     notes_zh, notes_en = list(adj.notes_zh), list(adj.notes_en)
     if ranked.folded:
-        ids = "、".join(f"#{i}" for i in ranked.folded)
-        notes_zh.append(f"同一单位的同名条目 {ids} 已合并到此条")
-        notes_en.append(f"the same organisation's listing{'s' if len(ranked.folded) > 1 else ''} with this title "
-                        f"({', '.join(f'#{i}' for i in ranked.folded)}) folded into this one")
+        tags = [f"#{i}" for i in ranked.folded]
+        notes_zh.append(f"同一单位的同名条目 {'、'.join(tags)} 已合并到此条")
+        notes_en.append(f"the same organisation's listing{'s' if len(tags) > 1 else ''} with this title "
+                        f"({', '.join(tags)}) folded into this one")
     if notes_zh:
         zh += "；" + "；".join(notes_zh)
         en += "; " + "; ".join(notes_en)

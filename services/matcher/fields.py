@@ -120,22 +120,7 @@ def shared_keys(side: QuerySide, cand: CatalogItem) -> tuple[str, ...]:
 
 def bonus(keys: tuple[str, ...]) -> float:
     """The total bonus (or penalty) of a candidate's shared attributes."""
-    total = 0.0
-    for key in keys:
-        total += _SIGNED[key]
-    return total
-
-
-def describe(side: QuerySide, cand: CatalogItem, keys: tuple[str, ...]) -> Adjustment:
-    """The adjustment of a candidate with its components and its notes in Chinese and English."""
-    adj = Adjustment(bonus=bonus(keys))
-    output = cand if cand.kind is ItemKind.output else side.item
-    for key in keys:
-        adj.components["maturity" if key == SHORT else key] = 0.0 if key == SHORT else 1.0
-        zh, en = _note(key, side.item, cand, output)
-        adj.notes_zh.append(zh)
-        adj.notes_en.append(en)
-    return adj
+    return sum(_SIGNED[key] for key in keys)
 
 
 # note templates per key, filled from the candidate (c), its region parts, the output of the pair and the shared modes
@@ -152,13 +137,20 @@ _NOTES = {
 }
 
 
-def _note(key: str, query: CatalogItem, cand: CatalogItem, output: CatalogItem) -> tuple[str, str]:
+def describe(side: QuerySide, cand: CatalogItem, keys: tuple[str, ...]) -> Adjustment:
+    """The adjustment of a candidate with its components and its notes in Chinese and English."""
+    adj = Adjustment(bonus=bonus(keys))
     province, city, county = region_parts(cand.region)
-    modes = [m for m in query.cooperation_modes if m in cand.cooperation_modes]
-    values = {"c": cand, "province": province, "city": city, "county": county, "output": output,
+    modes = [m for m in side.item.cooperation_modes if m in cand.cooperation_modes]
+    values = {"c": cand, "province": province, "city": city, "county": county,
+              "output": cand if cand.kind is ItemKind.output else side.item,
               "modes_zh": "、".join(modes), "modes_en": ", ".join(modes)}
-    zh, en = _NOTES[key]
-    return zh.format(**values), en.format(**values)
+    for key in keys:
+        adj.components["maturity" if key == SHORT else key] = 0.0 if key == SHORT else 1.0
+        zh, en = _NOTES[key]
+        adj.notes_zh.append(zh.format(**values))
+        adj.notes_en.append(en.format(**values))
+    return adj
 
 
 def adjust(query: CatalogItem, cand: CatalogItem, today: date | None = None) -> Adjustment:

@@ -93,9 +93,10 @@ def interrupt_if_stale(session: Session, job: ImportJob, stale_after: timedelta)
 
     A conditional UPDATE, so a job that another catalog process is still writing is never touched.
     """
-    if job.status not in (JobStatus.pending, JobStatus.running):
-        return
     now = utcnow()
+    alive = _utc(job.heartbeat_at or job.created_at) >= now - stale_after
+    if job.status not in (JobStatus.pending, JobStatus.running) or alive:
+        return  # finished, or alive as far as this read can tell: no write needed
     processed, total = job.processed, job.total
     result = {"message_zh": f"导入被中断（服务在导入过程中重启或停止），已写入 {processed} / {total} 行。"
                             "请重新上传同一文件完成导入：带外部编号的行会更新，不会重复。",
@@ -107,8 +108,6 @@ def interrupt_if_stale(session: Session, job: ImportJob, stale_after: timedelta)
         table.c.id == job.id, table.c.status.in_([JobStatus.pending, JobStatus.running]),
         sa.func.coalesce(table.c.heartbeat_at, table.c.created_at) < now - stale_after,
     ).values(status=JobStatus.failed, result=result, finished_at=now)
-    if _utc(job.heartbeat_at or job.created_at) >= now - stale_after:
-        return  # alive, as far as this read can tell: no write needed
     # the reading session may be read-only: write in a transaction of its own, then read afresh
     engine = cast(sa.Engine, session.get_bind()).execution_options(**{READ_ONLY: False})
     with engine.begin() as conn:
