@@ -18,10 +18,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from services.catalog.db import make_engine, migrate
+from services.catalog.accounts.models import Organisation
+from services.catalog.core.db import make_engine, migrate
 from services.catalog.imports.service import operator
 from services.catalog.imports.zhibei import NEED_ORG, OUTPUT_ORG, import_zhibei, read_listings
-from services.catalog.models import ChangeLog, Organisation, ResearchOutput, TechNeed
+from services.catalog.items.models import ChangeLog, ResearchOutput, TechNeed
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "import.md"

@@ -42,20 +42,15 @@ from sqlmodel import Session, select
 
 from benchmarks.matcher_common import ROOT, CachingEmbedder
 from benchmarks.matcher_throughput import chinaxiv_items
-from services.catalog.db import make_engine, migrate
-from services.catalog.items import need_to_wire
-from services.catalog.models import Organisation, ResearchOutput, TechNeed, User
-from services.catalog.security import hash_password
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.core.db import make_engine, migrate
+from services.catalog.core.security import hash_password
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.wire import need_to_wire
 from services.matcher import persist
 from services.matcher.config import MatcherSettings
-from services.matcher.embedder import (
-    E5Embedder,
-    UsemEmbedder,
-    e5_available,
-    embed_items,
-    embed_query_item,
-    normalise,
-)
+from services.matcher.embedder import E5Embedder, UsemEmbedder, e5_available, normalise
+from services.matcher.encoding import embed_items, embed_query_item
 from services.matcher.engine import Matcher
 from services.matcher.ranking import Fusion
 from services.matcher.store import MatchIndex, Prepared

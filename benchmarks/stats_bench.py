@@ -30,11 +30,11 @@ from sqlmodel import Session, SQLModel
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.catalog.accounts import create_user  # noqa: E402
-from services.catalog.config import CatalogSettings  # noqa: E402
-from services.catalog.db import make_engine, migrate  # noqa: E402
+from services.catalog.accounts.schemas import UserCreate  # noqa: E402
+from services.catalog.accounts.service import create_user  # noqa: E402
+from services.catalog.core.config import CatalogSettings  # noqa: E402
+from services.catalog.core.db import make_engine, migrate  # noqa: E402
 from services.catalog.main import create_app  # noqa: E402
-from services.catalog.schemas import UserCreate  # noqa: E402
 from services.catalog.workflow.transitions import STEP_DAYS  # noqa: E402
 from services.catalog.workflow.vocab import FUNNEL, ContractType, DeclineReason  # noqa: E402
 from shared.vocab import Cluster  # noqa: E402

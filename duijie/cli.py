@@ -9,33 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
+
+from duijie import import_cmds, matcher_cmds, workflow_cmds
+from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_db
 
 app = typer.Typer(help="产学研对接平台 — run and administer the catalog and matcher services.", no_args_is_help=True)
-console = Console()
-
-DataDir = Annotated[Path, typer.Option("--data-dir", help="folder for the SQLite file and index files")]
-DatabaseUrl = Annotated[str | None, typer.Option("--database-url", help="e.g. postgresql+psycopg://user@host/db")]
-
-
-def catalog_settings(data_dir: Path, database_url: str | None, **extra: object):  # type: ignore[no-untyped-def]
-    """Catalog settings from command-line options (environment fills the rest)."""
-    from services.catalog.config import CatalogSettings
-
-    values = {"data_dir": data_dir, **extra}
-    if database_url:
-        values["database_url"] = database_url
-    return CatalogSettings(**values)  # type: ignore[arg-type]
-
-
-def _open_catalog_db(data_dir: Path, database_url: str | None) -> Session:
-    from services.catalog.db import make_engine, migrate
-
-    engine = make_engine(catalog_settings(data_dir, database_url).db_url)
-    migrate(engine)
-    return Session(engine)
 
 
 @app.command()
@@ -64,12 +43,12 @@ def create_user_cmd(
     from pydantic import ValidationError
     from sqlmodel import select
 
-    from services.catalog.accounts import create_user
-    from services.catalog.errors import AppError
-    from services.catalog.models import Organisation
-    from services.catalog.schemas import UserCreate
+    from services.catalog.accounts.models import Organisation
+    from services.catalog.accounts.schemas import UserCreate
+    from services.catalog.accounts.service import create_user
+    from services.catalog.core.errors import AppError
 
-    with _open_catalog_db(data_dir, database_url) as session:
+    with open_catalog_db(data_dir, database_url) as session:
         org_id = None
         if organisation:
             org = session.exec(select(Organisation).where(Organisation.name == organisation)).first()
@@ -96,7 +75,7 @@ def seed_demo_cmd(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = 
     """Write the demo accounts and dataset into an empty catalog."""
     from services.catalog.demo import seed_demo
 
-    with _open_catalog_db(data_dir, database_url) as session:
+    with open_catalog_db(data_dir, database_url) as session:
         if seed_demo(session):
             print_demo_accounts()
         else:
@@ -123,7 +102,7 @@ def serve(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None, ho
     from services.catalog.demo import seed_demo
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    with _open_catalog_db(data_dir, database_url) as session:
+    with open_catalog_db(data_dir, database_url) as session:
         if demo and seed_demo(session):
             print_demo_accounts()
     base = [sys.executable, "-m", "duijie.cli"]
@@ -158,21 +137,9 @@ def serve(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None, ho
     raise typer.Exit(0 if all(c in (0, -signal.SIGTERM) for c in codes) else 1)
 
 
-def _register_plugins() -> None:
-    # Each service's own commands live beside it; a missing one must not break the rest.
-    import importlib
-
-    for name in ("duijie.matcher_cmds", "duijie.import_cmds", "duijie.workflow_cmds"):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
-
-
-_register_plugins()
+import_cmds.register(app)
+matcher_cmds.register(app)
+workflow_cmds.register(app)
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")

@@ -1,15 +1,16 @@
 """`duijie import`: bulk-load outputs or needs from a file, or the 知贝 listings from their folder."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import sqlalchemy as sa
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlmodel import Session
 
-console = Console()
+from duijie.options import DatabaseUrl, DataDir, catalog_settings, console
+
 KINDS = ("outputs", "needs", "zhibei")
 
 
@@ -27,27 +28,22 @@ def register(app: typer.Typer) -> None:
         kind: Annotated[str, typer.Option(help="outputs, needs or zhibei")] = "outputs",
         organisation: Annotated[str | None, typer.Option(help="organisation name (created if missing)")] = None,
         partial: Annotated[bool, typer.Option(help="write the valid rows even if others are bad")] = False,
-        data_dir: Annotated[Path, typer.Option("--data-dir", help="folder of the SQLite file")] = Path("data"),
-        database_url: Annotated[str | None, typer.Option("--database-url", help="e.g. postgresql+psycopg://…")] = None,
+        data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None,
     ) -> None:
         """Import outputs or needs (upsert by external id), or the 知贝 folder, with a progress bar."""
-        from services.catalog.config import CatalogSettings
-        from services.catalog.db import make_engine, migrate
+        from services.catalog.core.db import make_engine, migrate
 
         if kind not in KINDS:
             console.print(f"[red]--kind 应为 {' / '.join(KINDS)}[/red]")
             raise typer.Exit(2)
-        values: dict[str, object] = {"data_dir": data_dir}
-        if database_url:
-            values["database_url"] = database_url
-        settings = CatalogSettings(**values)  # type: ignore[arg-type]
+        settings = catalog_settings(data_dir, database_url)
         engine = make_engine(settings.db_url)
         migrate(engine)
         with Session(engine) as session:
             if kind == "zhibei":
                 _import_zhibei(session, path)
             else:
-                _import_file(session, path, kind, organisation, partial)
+                _import_file(session, engine, path, kind, organisation, partial)
         engine.dispose()
 
 
@@ -75,13 +71,14 @@ def _import_zhibei(session: Session, folder: Path) -> None:
         console.print(f"[yellow]skipped 跳过:[/yellow] {reason}")
 
 
-def _import_file(session: Session, path: Path, kind: str, organisation: str | None, partial: bool) -> None:
-    from services.catalog.errors import AppError
-    from services.catalog.imports.parsing import read_sheet
-    from services.catalog.imports.service import import_now, operator, refuse_if_invalid, validate_upload
+def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, organisation: str | None,
+                 partial: bool) -> None:
+    from services.catalog.accounts.vocab import OrgKind
+    from services.catalog.core.errors import AppError
+    from services.catalog.imports.run import Upload, run_import
+    from services.catalog.imports.service import operator
     from services.catalog.imports.zhibei import ensure_organisation
-    from services.catalog.items import NEEDS, OUTPUTS
-    from services.catalog.vocab import OrgKind
+    from services.catalog.items.kinds import NEEDS, OUTPUTS
 
     spec = OUTPUTS if kind == "outputs" else NEEDS
     try:
@@ -89,20 +86,29 @@ def _import_file(session: Session, path: Path, kind: str, organisation: str | No
         if organisation:
             org_kind = OrgKind.university if kind == "outputs" else OrgKind.enterprise
             org_id = ensure_organisation(session, organisation, org_kind)
-        sheet = read_sheet(path.read_bytes(), path.name)
-        validated = validate_upload(session, spec, operator(), sheet, requested_org=org_id, zh=True)
-        for error in validated.errors[:50]:
-            console.print(f"[red]第 {error['row']} 行 “{error['column']}”：{error['message']}[/red]")
-        if len(validated.errors) > 50:
-            console.print(f"[red]… 共 {len(validated.errors)} 处错误[/red]")
-        refuse_if_invalid(spec, validated, partial=partial)
         with _progress() as bar:
-            task = bar.add_task(f"导入{spec.zh}", total=len(validated.rows))
-            result = import_now(session, spec, operator(), validated,
-                                on_progress=lambda done: bar.update(task, completed=done))
+            task = bar.add_task(f"导入{spec.zh}")
+            outcome = run_import(session=session, engine=engine, spec=spec, user=operator(),
+                                 upload=Upload(path.read_bytes(), path.name), requested_org=org_id, partial=partial,
+                                 dry_run=False, zh=True, background=False, threshold=0,
+                                 on_progress=lambda done: bar.update(task, completed=done))
     except AppError as exc:
         session.rollback()
+        _print_row_errors(exc.detail)
         console.print(f"[red]{exc.zh}[/red]")
         raise typer.Exit(1) from exc
+    result = outcome.result
+    assert result is not None
+    _print_row_errors([e.model_dump() for e in result.errors])
     console.print(f"{spec.zh}: 共 {result.total} 行，新建 {result.created}，更新 {result.updated}，"
                   f"未变 {result.unchanged}，出错 {result.failed}")
+
+
+def _print_row_errors(errors: list[dict[str, Any]], shown: int = 50) -> None:
+    for error in errors[:shown]:
+        if "row" in error:
+            # one line per row, never wrapped or read as markup: the list is meant to be searched and fixed
+            console.print(f"第 {error['row']} 行 “{error['column']}”：{error['message']}", style="red", markup=False,
+                          soft_wrap=True)
+    if len(errors) > shown:
+        console.print(f"[red]… 共 {len(errors)} 处错误[/red]")

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
+from duijie.options import DatabaseUrl, DataDir, catalog_settings, console
+
 
 def register(app: typer.Typer) -> None:
     """Add the workflow's commands to the `duijie` CLI."""
-    from duijie.cli import DatabaseUrl, DataDir, catalog_settings, console
-
     @app.command("export-feedback")
     def export_feedback(
         out: Annotated[Path | None, typer.Option("--out", "-o", help="JSON Lines file; stdout if omitted")] = None,
@@ -20,7 +20,7 @@ def register(app: typer.Typer) -> None:
         """Export brokers' and parties' decisions as labelled pairs (JSON Lines: need text, output text, label, reason)."""
         from sqlmodel import Session
 
-        from services.catalog.db import make_engine, migrate
+        from services.catalog.core.db import make_engine, migrate
         from services.catalog.workflow.feedback import export_jsonl
 
         engine = make_engine(catalog_settings(data_dir, database_url).db_url)
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         """Send the queued e-mail notifications through SMTP (once, or with --loop continuously)."""
         from sqlmodel import Session
 
-        from services.catalog.db import make_engine, migrate
+        from services.catalog.core.db import make_engine, migrate
         from services.catalog.workflow.mailer import SmtpMailer
         from services.catalog.workflow.outbox import OutboxSender
         from services.catalog.workflow.outbox import retry_failed as requeue

@@ -1,8 +1,9 @@
 """Schemas on the wire between the catalog and the matcher (the only code both services import)."""
 
 from datetime import date, datetime
+from typing import Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from shared.vocab import ChangeOp, ItemKind
 
@@ -62,6 +63,12 @@ class MatchRequest(BaseModel):
     text: str | None = None
     k: int = Field(10, ge=1, le=100)
     include_brokers_only: bool = False
+
+    @model_validator(mode="after")
+    def _item_or_text(self) -> Self:
+        if self.item is None and not (self.text or "").strip():
+            raise ValueError("请给出条目 item 或非空文本 text (give either an item or a non-empty text)")
+        return self
 
 
 class Explanation(BaseModel):

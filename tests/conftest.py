@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel
 
-from services.catalog.accounts import create_user
-from services.catalog.config import CatalogSettings
+from services.catalog.accounts.models import Organisation
+from services.catalog.accounts.schemas import UserCreate
+from services.catalog.accounts.service import create_user
+from services.catalog.core.config import CatalogSettings
 from services.catalog.main import create_app
-from services.catalog.models import Organisation
-from services.catalog.schemas import UserCreate
 
 PG_ADMIN_URL = os.environ.get("DUIJIE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from services.catalog.config import CatalogSettings
+from services.catalog.core.config import CatalogSettings
 from services.matcher.config import MatcherSettings
 
 REAL = {"secret_key": "s3cr3t-" * 6, "service_token": "t0ken-" * 6}

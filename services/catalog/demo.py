@@ -2,11 +2,13 @@
 
 from sqlmodel import Session, func, select
 
-from services.catalog.accounts import create_user
-from services.catalog.items import NEEDS, OUTPUTS, create_item
-from services.catalog.models import Organisation, User
-from services.catalog.schemas import NeedCreate, OutputCreate, UserCreate
-from services.catalog.vocab import OrgKind, Role
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.schemas import UserCreate
+from services.catalog.accounts.service import create_user
+from services.catalog.accounts.vocab import OrgKind, Role
+from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.schemas import NeedCreate, OutputCreate
+from services.catalog.items.service import create_item
 
 DEMO_PASSWORD = "duijie-demo-2026"
 

@@ -6,9 +6,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.catalog.api.main import api_router
-from services.catalog.config import CatalogSettings
-from services.catalog.db import READ_ONLY, make_engine, migrate
-from services.catalog.errors import install_error_handlers
+from services.catalog.core.config import CatalogSettings
+from services.catalog.core.db import READ_ONLY, make_engine, migrate
+from services.catalog.core.errors import install_error_handlers
+from services.catalog.portal.app import install_portal
+from services.catalog.workflow.outbox import start_sender
 
 
 def create_app(settings: CatalogSettings | None = None) -> FastAPI:
@@ -21,9 +23,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         migrate(engine)
         app.state.engine = engine
         app.state.read_engine = engine.execution_options(**{READ_ONLY: True})  # what GET requests read with
-        from services.catalog.workflow.outbox import start_sender  # e-mail notifications; None without SMTP
-
-        sender = start_sender(engine, settings)
+        sender = start_sender(engine, settings)  # e-mail notifications; None without SMTP
         try:
             yield
         finally:
@@ -42,7 +42,5 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         """Liveness: the service answers."""
         return {"status": "ok", "service": "catalog"}
 
-    from services.catalog.portal import install_portal  # the web portal: pages at /, files at /static
-
-    install_portal(app)
+    install_portal(app)  # the web portal: pages at /, files at /static
     return app

@@ -1,35 +1,25 @@
 """The matcher: applies catalog changes to the index and answers match requests."""
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
 from services.matcher import persist
-from services.matcher.clauses import clauses, embed_candidates, embed_clauses, item_clauses, query_vector
+from services.matcher.clauses import embed_candidates, embed_clauses, item_clauses
 from services.matcher.config import MatcherSettings
-from services.matcher.embedder import (
-    Embedder,
-    embed_items,
-    embed_query_item,
-    embed_text,
-    embed_titles,
-    is_symmetric,
-    query_vector_from_pooled,
-)
+from services.matcher.embedder import Embedder, is_symmetric
+from services.matcher.encoding import embed_items, embed_titles
 from services.matcher.explain import explain, matched_terms
+from services.matcher.queries import QueryPreparer
 from services.matcher.ranking import Fusion, Query, rank
 from services.matcher.store import MatchIndex, Prepared
-from services.matcher.text import content_digest, item_tokens, script_of, tokenize
+from services.matcher.text import item_tokens
 from shared.schemas import CatalogItem, ChangeEvent, MatcherStatus, MatchRequest, MatchResponse, MatchResult
 from shared.vocab import ChangeOp, Confidentiality, ItemKind
 
 log = logging.getLogger(__name__)
-
-CLAUSE_CACHE_SIZE = 1024
 
 
 class Matcher:
@@ -47,9 +37,7 @@ class Matcher:
         self._saved_version = 0
         self._last_save = 0.0
         self._save_seconds = 0.0
-        # second-model clause vectors of recent query items that are not kept in the index (outputs, edited needs)
-        self._clause_cache: OrderedDict[tuple[ItemKind, int, int], np.ndarray] = OrderedDict()
-        self._clause_lock = threading.Lock()
+        self.queries = QueryPreparer(self.index, embedder, embedder2)
 
     @property
     def model(self) -> str:
@@ -130,53 +118,9 @@ class Matcher:
         return len(latest)
 
     # ----- queries -----
-    def _query_clauses(self, item: CatalogItem, stored: np.ndarray | None) -> np.ndarray | None:
-        """Second-model clause vectors of a query item: kept in the index, recently asked, or encoded now."""
-        if self.embedder2 is None:
-            return None
-        if stored is not None:
-            return stored
-        key = (item.kind, item.id, content_digest(item))
-        with self._clause_lock:
-            cached = self._clause_cache.get(key)
-            if cached is not None:
-                self._clause_cache.move_to_end(key)
-                return cached
-        vectors = embed_clauses([item_clauses(item)], self.embedder2)[0]
-        with self._clause_lock:
-            self._clause_cache[key] = vectors
-            while len(self._clause_cache) > CLAUSE_CACHE_SIZE:
-                self._clause_cache.popitem(last=False)
-        return vectors
-
     def prepare_query(self, request: MatchRequest) -> Query:
         """Embed and tokenise a request's item or text."""
-        if request.item is not None:
-            item = request.item
-            weight = self.fusion.title_weight
-            with self.index.lock:
-                stored = self.index[item.kind].stored_query_parts(item)
-                title = self.index[item.kind].titles.get(item.id) if stored is not None else None
-            if stored is None:
-                vector = embed_query_item(item, self.embedder, weight)
-                tokens = item_tokens(item, query=True)
-                stored_clauses = None
-            else:
-                # the item is indexed with this very text: reuse its pooled vector, title vector and tokens
-                pooled, stored_clauses, terms = stored
-                vector = (query_vector_from_pooled(item, pooled, self.embedder, weight, title)
-                          if is_symmetric(self.embedder) else embed_query_item(item, self.embedder, weight))
-                # stored terms count the title once; as a query it counts three times (see item_tokens)
-                tokens = terms + tokenize(item.title) * 2
-            clauses2 = self._query_clauses(item, stored_clauses)
-            vector2 = None if clauses2 is None else query_vector(clauses2, bool(item.title.strip()))
-            return Query(vector=vector, vector2=vector2, tokens=tokens, item=item, clauses2=clauses2,
-                         script=script_of(item.title or item.text))
-        text = request.text or ""
-        vector = embed_text(text, self.embedder)
-        clauses2 = embed_clauses([clauses("", text)], self.embedder2)[0] if self.embedder2 else None
-        vector2 = None if clauses2 is None else query_vector(clauses2, False)
-        return Query(vector=vector, vector2=vector2, tokens=tokenize(text), clauses2=clauses2, script=script_of(text))
+        return self.queries.prepare(request, title_weight=self.fusion.title_weight)
 
     def match(self, request: MatchRequest, *, restrict_to: np.ndarray | None = None) -> MatchResponse:
         """Rank candidates of the requested kind; only matchable, permitted items, never the query itself."""

@@ -7,6 +7,7 @@ import httpx
 from starlette.concurrency import run_in_threadpool
 
 from services.matcher import persist
+from services.matcher.build import build_matcher
 from services.matcher.config import MatcherSettings
 from services.matcher.engine import Matcher
 from shared.schemas import ChangesPage
@@ -73,8 +74,6 @@ class CatalogFollower:
 
 def rebuild(settings: MatcherSettings) -> Matcher:
     """Drop the stored index, reset the cursor and re-follow the catalog from 0 until caught up."""
-    from services.matcher.main import build_matcher
-
     persist.reset(settings.data_dir)
     matcher = build_matcher(settings)
 

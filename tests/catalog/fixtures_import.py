@@ -8,7 +8,7 @@ import httpx
 from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
-from services.catalog.models import ChangeLog, ResearchOutput, TechNeed
+from services.catalog.items.models import ChangeLog, ResearchOutput, TechNeed
 from tests.conftest import Catalog
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}

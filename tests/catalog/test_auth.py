@@ -3,8 +3,8 @@
 import jwt
 from sqlmodel import Session, select
 
-from services.catalog.models import ApiToken
-from services.catalog.security import create_access_token
+from services.catalog.accounts.models import ApiToken
+from services.catalog.core.security import create_access_token
 from tests.catalog.test_permissions import fast_user
 from tests.conftest import PASSWORD, Catalog
 

@@ -6,7 +6,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from services.catalog.models import ChangeLog, Organisation, ResearchOutput, TechNeed, User
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.items.models import ChangeLog, ResearchOutput, TechNeed
 from tests.catalog.test_permissions import fast_user
 from tests.conftest import Catalog
 

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from services.catalog.errors import Conflict, NotFound
-from services.catalog.items import NEEDS, apply_update, create_item, delete_item
-from services.catalog.models import ResearchOutput, TechNeed, User
-from services.catalog.schemas import NeedCreate
+from services.catalog.accounts.models import User
+from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.items.kinds import NEEDS
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.schemas import NeedCreate
+from services.catalog.items.service import apply_update, create_item, delete_item
 from tests.catalog.test_permissions import fast_user
 from tests.conftest import Catalog
 

@@ -1,6 +1,6 @@
 """The portal's session cookie may read the JSON API but never write through it (no CSRF via the API)."""
 
-from services.catalog.deps import SESSION_COOKIE
+from services.catalog.api.deps import SESSION_COOKIE
 from tests.conftest import Catalog
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.catalog.errors import AppError
+from services.catalog.core.errors import AppError
 from services.catalog.imports.columns import canonical_value, header_index, normalise_header
 from services.catalog.imports.parsing import read_sheet
 from services.catalog.imports.validation import clean_cell, convert, parse_date, parse_money

@@ -13,8 +13,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from services.catalog.core.tables import utcnow
 from services.catalog.demo import DEMO_PASSWORD
-from services.catalog.models import ImportJob, utcnow
+from services.catalog.imports.models import ImportJob
 from tests.catalog.fixtures_import import ZH
 from tests.conftest import Catalog
 from tests.matcher.test_crash import _port, _wait

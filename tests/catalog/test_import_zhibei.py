@@ -23,7 +23,7 @@ from services.catalog.imports.zhibei import (
     patent_numbers,
     price_yuan,
 )
-from services.catalog.models import ChangeLog, ResearchOutput, TechNeed
+from services.catalog.items.models import ChangeLog, ResearchOutput, TechNeed
 from tests.catalog.fixtures_import import snapshot
 from tests.conftest import SHARED_DIR, Catalog
 

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 import services.catalog.tables  # noqa: F401  (registers every table on the metadata)
-from services.catalog.db import alembic_config
+from services.catalog.core.db import alembic_config
 from tests.conftest import Catalog
 
 

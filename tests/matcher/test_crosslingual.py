@@ -6,41 +6,40 @@ from shared.schemas import MatchRequest
 from shared.vocab import ItemKind
 from tests.matcher.conftest import Feed, output
 
-# (Chinese output title, its summary, an English query a foreign partner might write)
-ZH_OUTPUTS = [
-    ("锂离子电池陶瓷涂覆隔膜", "耐高温隔膜防止电池热失控。", "ceramic coated separator for safer lithium-ion batteries"),
-    ("秸秆生物质颗粒燃料", "农作物秸秆压制成燃料颗粒。", "turning crop straw into biomass fuel pellets"),
-    ("工业机器人视觉分拣系统", "三维视觉引导机械臂抓取工件。", "machine vision guided robot arm for sorting parts"),
-    ("城镇污水脱氮除磷工艺", "降低污水中的氮和磷。", "removing nitrogen and phosphorus from municipal wastewater"),
-    ("血液游离DNA肿瘤早筛", "通过测序检测癌症标志物。", "early cancer screening from cell-free DNA in blood"),
-    ("铝合金汽车轻量化车身", "减轻汽车车身重量。", "lightweight aluminium alloy car body"),
-    ("绿茶自动揉捻烘干设备", "茶叶加工自动化生产线。", "automatic rolling and drying machine for green tea"),
-    ("光伏板自清洁涂层", "减少太阳能电池板表面灰尘。", "self-cleaning coating for solar panels"),
-    ("土壤重金属污染修复", "钝化剂降低土壤中镉和铅。", "remediation of heavy metal contaminated soil"),
-    ("无人机农药精准喷洒", "植保无人机变量施药。", "drone for precise pesticide spraying on farms"),
-    ("锂电池回收提取钴镍", "从废旧电池中回收金属。", "recycling cobalt and nickel from spent batteries"),
-    ("桥梁结构健康监测传感器", "光纤传感监测桥梁裂缝。", "sensors for monitoring bridge structural health"),
-    ("中药材有效成分提取", "超临界萃取人参皂苷。", "extracting active compounds from herbal medicine"),
-    ("5G基站散热材料", "高导热界面材料降低基站温度。", "thermal management materials for 5G base stations"),
-    ("海水淡化反渗透膜", "高通量反渗透膜制备淡水。", "reverse osmosis membrane for seawater desalination"),
-]
-# (English output title, its summary, a Chinese query an enterprise might write)
-EN_OUTPUTS = [
-    ("Hydrogen fuel cell stack for buses", "A proton exchange membrane fuel cell powering city buses.", "公交车用氢燃料电池"),
-    ("Deep learning defect detection on steel strips", "Cameras and neural networks find surface defects.", "钢板表面缺陷智能检测"),
-    ("Biodegradable packaging from corn starch", "Plastic replacement that composts in weeks.", "可降解的玉米淀粉包装材料"),
-    ("Vaccine cold chain temperature logger", "Wireless loggers track vaccine storage temperature.", "疫苗冷链温度监控"),
-    ("Wind turbine blade icing prevention", "Heating film keeps blades free of ice.", "风机叶片防冰除冰"),
-    ("Smart irrigation with soil moisture sensors", "Valves open only when the soil is dry.", "基于土壤湿度的智能灌溉"),
-    ("Electric vehicle fast charging station", "A 350 kW charger that fills a car in 15 minutes.", "电动汽车快速充电桩"),
-    ("Gene editing for disease resistant rice", "CRISPR variety resisting rice blast.", "基因编辑抗病水稻品种"),
-    ("3D printed titanium bone implants", "Porous titanium implants printed for each patient.", "3D打印钛合金骨科植入物"),
-    ("Industrial waste heat recovery boiler", "Recovers heat from flue gas to make steam.", "工业余热回收锅炉"),
-    ("Carbon fibre bicycle frame moulding", "Lighter and stronger bicycle frames.", "碳纤维自行车车架成型"),
-    ("Coal mine gas early warning system", "Sensors warn of methane build-up underground.", "煤矿瓦斯预警系统"),
-    ("Speech recognition for customer service calls", "Transcribes and classifies hotline calls.", "客服电话语音识别"),
-    ("Aquaculture water quality monitoring buoy", "Measures dissolved oxygen in fish ponds.", "水产养殖水质监测"),
-    ("Lithium extraction from salt lake brine", "Adsorbents that pull lithium from brine.", "盐湖卤水提锂技术"),
+# (output id, its language, title, summary, a query in the other language)
+CROSS_LINGUAL = [
+    # Chinese outputs, and what a foreign partner might write
+    (1, "zh", "锂离子电池陶瓷涂覆隔膜", "耐高温隔膜防止电池热失控。", "ceramic coated separator for safer lithium-ion batteries"),
+    (2, "zh", "秸秆生物质颗粒燃料", "农作物秸秆压制成燃料颗粒。", "turning crop straw into biomass fuel pellets"),
+    (3, "zh", "工业机器人视觉分拣系统", "三维视觉引导机械臂抓取工件。", "machine vision guided robot arm for sorting parts"),
+    (4, "zh", "城镇污水脱氮除磷工艺", "降低污水中的氮和磷。", "removing nitrogen and phosphorus from municipal wastewater"),
+    (5, "zh", "血液游离DNA肿瘤早筛", "通过测序检测癌症标志物。", "early cancer screening from cell-free DNA in blood"),
+    (6, "zh", "铝合金汽车轻量化车身", "减轻汽车车身重量。", "lightweight aluminium alloy car body"),
+    (7, "zh", "绿茶自动揉捻烘干设备", "茶叶加工自动化生产线。", "automatic rolling and drying machine for green tea"),
+    (8, "zh", "光伏板自清洁涂层", "减少太阳能电池板表面灰尘。", "self-cleaning coating for solar panels"),
+    (9, "zh", "土壤重金属污染修复", "钝化剂降低土壤中镉和铅。", "remediation of heavy metal contaminated soil"),
+    (10, "zh", "无人机农药精准喷洒", "植保无人机变量施药。", "drone for precise pesticide spraying on farms"),
+    (11, "zh", "锂电池回收提取钴镍", "从废旧电池中回收金属。", "recycling cobalt and nickel from spent batteries"),
+    (12, "zh", "桥梁结构健康监测传感器", "光纤传感监测桥梁裂缝。", "sensors for monitoring bridge structural health"),
+    (13, "zh", "中药材有效成分提取", "超临界萃取人参皂苷。", "extracting active compounds from herbal medicine"),
+    (14, "zh", "5G基站散热材料", "高导热界面材料降低基站温度。", "thermal management materials for 5G base stations"),
+    (15, "zh", "海水淡化反渗透膜", "高通量反渗透膜制备淡水。", "reverse osmosis membrane for seawater desalination"),
+    # English outputs, and what an enterprise might write
+    (101, "en", "Hydrogen fuel cell stack for buses", "A proton exchange membrane fuel cell powering city buses.", "公交车用氢燃料电池"),
+    (102, "en", "Deep learning defect detection on steel strips", "Cameras and neural networks find surface defects.", "钢板表面缺陷智能检测"),
+    (103, "en", "Biodegradable packaging from corn starch", "Plastic replacement that composts in weeks.", "可降解的玉米淀粉包装材料"),
+    (104, "en", "Vaccine cold chain temperature logger", "Wireless loggers track vaccine storage temperature.", "疫苗冷链温度监控"),
+    (105, "en", "Wind turbine blade icing prevention", "Heating film keeps blades free of ice.", "风机叶片防冰除冰"),
+    (106, "en", "Smart irrigation with soil moisture sensors", "Valves open only when the soil is dry.", "基于土壤湿度的智能灌溉"),
+    (107, "en", "Electric vehicle fast charging station", "A 350 kW charger that fills a car in 15 minutes.", "电动汽车快速充电桩"),
+    (108, "en", "Gene editing for disease resistant rice", "CRISPR variety resisting rice blast.", "基因编辑抗病水稻品种"),
+    (109, "en", "3D printed titanium bone implants", "Porous titanium implants printed for each patient.", "3D打印钛合金骨科植入物"),
+    (110, "en", "Industrial waste heat recovery boiler", "Recovers heat from flue gas to make steam.", "工业余热回收锅炉"),
+    (111, "en", "Carbon fibre bicycle frame moulding", "Lighter and stronger bicycle frames.", "碳纤维自行车车架成型"),
+    (112, "en", "Coal mine gas early warning system", "Sensors warn of methane build-up underground.", "煤矿瓦斯预警系统"),
+    (113, "en", "Speech recognition for customer service calls", "Transcribes and classifies hotline calls.", "客服电话语音识别"),
+    (114, "en", "Aquaculture water quality monitoring buoy", "Measures dissolved oxygen in fish ponds.", "水产养殖水质监测"),
+    (115, "en", "Lithium extraction from salt lake brine", "Adsorbents that pull lithium from brine.", "盐湖卤水提锂技术"),
 ]
 
 
@@ -48,11 +47,8 @@ EN_OUTPUTS = [
 def test_at_least_27_of_30_cross_lingual_pairs_in_top_5(make_matcher, second):
     matcher = make_matcher(second=second)
     feed = Feed()
-    zh = [output(i + 1, t, s, language="zh") for i, (t, s, _) in enumerate(ZH_OUTPUTS)]
-    en = [output(i + 101, t, s, language="en") for i, (t, s, _) in enumerate(EN_OUTPUTS)]
-    matcher.apply(feed.put(*zh, *en))
-    pairs = [(q, i + 1) for i, (_, _, q) in enumerate(ZH_OUTPUTS)] + \
-            [(q, i + 101) for i, (_, _, q) in enumerate(EN_OUTPUTS)]
+    matcher.apply(feed.put(*[output(i, t, s, language=lang) for i, lang, t, s, _ in CROSS_LINGUAL]))
+    pairs = [(q, i) for i, _, _, _, q in CROSS_LINGUAL]
     misses = []
     for query, expected in pairs:
         ranked = [r.id for r in matcher.match(MatchRequest(target=ItemKind.output, text=query, k=5)).results]

@@ -83,8 +83,8 @@ def _seed_demo(data: Path) -> None:
     """Write the demo dataset into a new SQLite catalog in `data` (in this process: faster than the CLI)."""
     from sqlmodel import Session
 
-    from services.catalog.config import CatalogSettings
-    from services.catalog.db import make_engine, migrate
+    from services.catalog.core.config import CatalogSettings
+    from services.catalog.core.db import make_engine, migrate
     from services.catalog.demo import seed_demo
 
     engine = make_engine(CatalogSettings(data_dir=data, database_url=None, _env_file=None).db_url)  # type: ignore[call-arg]

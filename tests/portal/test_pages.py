@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from sqlmodel import Session, select
 
-from services.catalog.deps import SESSION_COOKIE
-from services.catalog.items import NEEDS, OUTPUTS, create_item
-from services.catalog.models import User
-from services.catalog.schemas import NeedCreate, OutputCreate
+from services.catalog.accounts.models import User
+from services.catalog.api.deps import SESSION_COOKIE
+from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.schemas import NeedCreate, OutputCreate
+from services.catalog.items.service import create_item
 from tests.conftest import PASSWORD, Catalog
 from tests.portal.helpers import csrf_token, portal_client, sign_in
 

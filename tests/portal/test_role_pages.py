@@ -4,9 +4,11 @@ import re
 
 from sqlmodel import Session, select
 
-from services.catalog.items import NEEDS, OUTPUTS, create_item
-from services.catalog.models import ResearchOutput, TechNeed, User
-from services.catalog.schemas import NeedCreate, OutputCreate
+from services.catalog.accounts.models import User
+from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.schemas import NeedCreate, OutputCreate
+from services.catalog.items.service import create_item
 from services.catalog.workflow import service
 from services.catalog.workflow.models import Match
 from tests.conftest import PASSWORD, Catalog
@@ -38,7 +40,8 @@ def test_university_uploads_csv_and_sees_the_bad_row(catalog: Catalog) -> None:
     sign_in(client, "uni2", PASSWORD)
     token = csrf_token(client.get("/upload").text)
     body = "标题,成熟度,外部编号\n电机控制算法,小试,A-1\n传感器标定方法,很成熟,A-2\n".encode()
-    r = client.post("/upload", data={"csrf_token": token}, files={"file": ("成果.csv", body, "text/csv")})
+    r = client.post("/upload", data={"csrf_token": token, "partial": "true"},
+                    files={"file": ("成果.csv", body, "text/csv")})
     assert r.status_code == 303 and r.headers["location"].startswith("/upload/jobs/")
     job_url = r.headers["location"]
     for _ in range(100):

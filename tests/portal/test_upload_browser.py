@@ -36,6 +36,7 @@ def _workbook(path: Path, *, broken: bool) -> Path:
 def _upload(uni: Any, path: Path) -> None:
     uni.go("/upload")
     uni.page.set_input_files("input[name=file]", str(path))
+    uni.page.check("input[name=partial]")  # write the valid rows now, list the bad ones
     uni.page.click("#upload-form button[type=submit]")
     uni.page.wait_for_url("**/upload/jobs/**")
     uni.page.wait_for_selector("#job[data-finished=true]", timeout=60_000)

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher
 
-from services.catalog import security
+from services.catalog.core import security
 
 
 @pytest.fixture(autouse=True)

@@ -18,8 +18,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import Session, col, select, update
 
-from services.catalog.config import CatalogSettings
-from services.catalog.models import User, utcnow
+from services.catalog.accounts.models import User
+from services.catalog.core.config import CatalogSettings
+from services.catalog.core.tables import utcnow
 from services.catalog.workflow.mailer import SmtpMailer
 from services.catalog.workflow.models import OutboxEmail
 from services.catalog.workflow.notifications import notify

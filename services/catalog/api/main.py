@@ -16,18 +16,13 @@ from services.catalog.api.routes import (
     workflow,
 )
 
-api_router = APIRouter(prefix="/api/v1")
-api_router.include_router(auth.router)
-api_router.include_router(organisations.router)
-api_router.include_router(users.router)
-api_router.include_router(imports.router)
-api_router.include_router(matches.router)
-api_router.include_router(items.outputs_router)
-api_router.include_router(items.needs_router)
-api_router.include_router(changes.router)
+# In matching order: a fixed path such as /outputs/export must come before /outputs/{item_id}.
+ROUTERS = (
+    auth.router, organisations.router, users.router, imports.router, matches.router,
+    items.outputs_router, items.needs_router, changes.router,
+    workflow.router, workflow.queue_router, contracts.router, notifications.router, stats.router,
+)
 
-api_router.include_router(workflow.router)
-api_router.include_router(workflow.queue_router)
-api_router.include_router(contracts.router)
-api_router.include_router(notifications.router)
-api_router.include_router(stats.router)
+api_router = APIRouter(prefix="/api/v1")
+for router in ROUTERS:
+    api_router.include_router(router)

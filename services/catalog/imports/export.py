@@ -10,11 +10,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from services.catalog.accounts.models import User
 from services.catalog.imports.columns import COLUMNS, ORGANISATION, display_value
 from services.catalog.imports.validation import FORMULA_START
-from services.catalog.items import KindSpec, ListQuery, list_items
-from services.catalog.models import User
-from services.catalog.present import organisations_by_id
+from services.catalog.items.kinds import KindSpec
+from services.catalog.items.present import organisations_by_id
+from services.catalog.items.repository import ListQuery, list_items
 
 ID_HEADER = "编号"
 UPDATED_HEADER = "更新时间"

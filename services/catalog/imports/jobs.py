@@ -9,15 +9,17 @@ from typing import cast
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from services.catalog.db import READ_ONLY
-from services.catalog.errors import AppError, NotFound
+from services.catalog.accounts.models import User
+from services.catalog.accounts.vocab import Role
+from services.catalog.core.db import READ_ONLY
+from services.catalog.core.errors import AppError, NotFound
+from services.catalog.core.tables import utcnow
+from services.catalog.imports.models import ImportJob
 from services.catalog.imports.schemas import JobPublic
 from services.catalog.imports.service import result_of
 from services.catalog.imports.upsert import write_rows
 from services.catalog.imports.validation import Validated
-from services.catalog.items import SPECS, KindSpec
-from services.catalog.models import ImportJob, User, utcnow
-from services.catalog.vocab import Role
+from services.catalog.items.kinds import SPECS, KindSpec
 from shared.vocab import ItemKind
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Any
 
 from charset_normalizer import from_bytes
 
-from services.catalog.errors import AppError
+from services.catalog.core.errors import AppError
 
 FORMATS = ("csv", "xlsx", "jsonl")
 _SUFFIXES = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".jsonl": "jsonl",

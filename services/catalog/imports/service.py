@@ -2,14 +2,14 @@
 
 from sqlmodel import Session, select
 
-from services.catalog.errors import AppError, Forbidden, NotFound
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.vocab import Role
+from services.catalog.core.errors import AppError, Forbidden, NotFound
 from services.catalog.imports.parsing import Sheet
 from services.catalog.imports.schemas import ImportResult, RowError
 from services.catalog.imports.upsert import Progress, write_rows
 from services.catalog.imports.validation import OrgScope, Validated, validate_sheet
-from services.catalog.items import KindSpec
-from services.catalog.models import Organisation, User
-from services.catalog.vocab import Role
+from services.catalog.items.kinds import KindSpec
 
 
 def check_importer(session: Session, spec: KindSpec, user: User, requested_org: int | None) -> None:

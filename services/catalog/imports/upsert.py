@@ -8,9 +8,10 @@ from typing import Any, cast
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from services.catalog.accounts.models import Organisation, User
 from services.catalog.imports.validation import ValidRow
-from services.catalog.items import Item, KindSpec, apply_update, create_item
-from services.catalog.models import Organisation, User
+from services.catalog.items.kinds import Item, KindSpec
+from services.catalog.items.service import apply_update, create_item
 
 Progress = Callable[[int], None]
 _IN_CHUNK = 500

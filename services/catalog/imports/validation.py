@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from services.catalog.errors import AppError
-from services.catalog.i18n import translate_error
+from services.catalog.core.errors import AppError
+from services.catalog.core.i18n import translate_error
 from services.catalog.imports.columns import (
     COLUMNS,
     DATE_FIELDS,
@@ -24,7 +24,7 @@ from services.catalog.imports.columns import (
     normalise_header,
 )
 from services.catalog.imports.parsing import Sheet
-from services.catalog.schemas import NeedCreate, OutputCreate
+from services.catalog.items.schemas import NeedCreate, OutputCreate
 from shared.vocab import ItemKind
 
 CREATE_MODELS: dict[ItemKind, type[BaseModel]] = {ItemKind.output: OutputCreate, ItemKind.need: NeedCreate}

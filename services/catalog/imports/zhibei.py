@@ -15,12 +15,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.vocab import OrgKind
 from services.catalog.imports.upsert import WriteCounts, write_rows
 from services.catalog.imports.validation import ValidRow
-from services.catalog.items import NEEDS, OUTPUTS
-from services.catalog.models import Organisation, User
-from services.catalog.schemas import NeedCreate, OutputCreate
-from services.catalog.vocab import OrgKind
+from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.schemas import NeedCreate, OutputCreate
 from shared.vocab import Cluster, CooperationMode, IndustrySection, IpForm, Maturity
 
 OUTPUT_ORG = "知贝平台导入（高校院所）"

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.catalog.deps import SettingsDep
-from services.catalog.errors import AppError
+from services.catalog.api.deps import SettingsDep
+from services.catalog.core.errors import AppError
 from services.catalog.portal.context import error_response
 from services.catalog.portal.pages import account, public
 

@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
-from services.catalog.config import CatalogSettings
-from services.catalog.deps import SESSION_COOKIE, SessionDep, SettingsDep
-from services.catalog.errors import Forbidden
-from services.catalog.models import Organisation, User
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.vocab import Role
+from services.catalog.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from services.catalog.core.config import CatalogSettings
+from services.catalog.core.errors import Forbidden
+from services.catalog.core.security import decode_access_token
 from services.catalog.portal.csrf import CSRF_COOKIE, CSRF_FIELD, form_token, new_csrf_seed
 from services.catalog.portal.i18n import LANG_COOKIE, page_language, pick, shown_components, value_label
-from services.catalog.security import decode_access_token
-from services.catalog.vocab import Role
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -65,6 +65,17 @@ class PageContext:
         if roles and self.user.role not in roles:
             raise Forbidden("您的角色无权查看此页面", "Your role may not open this page")
         return self.user
+
+    def release_transaction(self) -> User:
+        """End the page's transaction before calling out (the matcher); returns the reader, loaded afresh."""
+        assert self.user is not None
+        user_id = self.user.id
+        self.session.close()  # objects stay readable, detached; the next query opens a new transaction
+        user = self.session.get(User, user_id)
+        if user is None or not user.is_active:
+            raise LoginRequired(self.here(), expired=True)
+        self.user = user
+        return user
 
     def here(self) -> str:
         """The current path and query, for coming back after signing in."""

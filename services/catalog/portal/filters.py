@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from services.catalog.items import ListQuery
+from services.catalog.items.repository import ListQuery
 from shared.vocab import Cluster, CooperationMode, Maturity
 
 PAGE_SIZE = 10

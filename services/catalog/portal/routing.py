@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
-from services.catalog.deps import SESSION_COOKIE
-from services.catalog.errors import AppError
+from services.catalog.api.deps import SESSION_COOKIE
+from services.catalog.core.errors import AppError
 from services.catalog.portal.context import LoginRequired, error_response
 
 

@@ -5,10 +5,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from services.catalog.changes import append_change, serialise_writes
-from services.catalog.errors import AppError, Conflict, NotFound
-from services.catalog.items import need_to_wire
-from services.catalog.models import Organisation, ResearchOutput, TechNeed, User, utcnow
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.core.errors import Conflict, NotFound, ValidationFailed
+from services.catalog.core.tables import utcnow
+from services.catalog.items.changes import append_change, serialise_writes
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.wire import need_to_wire
 from services.catalog.workflow.models import Match, TechContract
 from services.catalog.workflow.schemas import ContractCreate, ContractPublic
 from services.catalog.workflow.service import get_match, transition
@@ -19,8 +21,8 @@ from shared.vocab import ChangeOp, ItemKind, NeedStatus
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def _invalid(zh: str, en: str, column: str) -> AppError:
-    return AppError(zh, en, status_code=422, code="validation_error", detail=[{"column": column, "message": zh}])
+def _invalid(zh: str, en: str, column: str) -> ValidationFailed:
+    return ValidationFailed(zh, en, detail=[{"column": column, "zh": zh, "en": en}])
 
 
 def _org(session: Session, org_id: int, column: str, zh_role: str) -> Organisation:

@@ -6,7 +6,8 @@ from typing import Any, TextIO
 
 from sqlmodel import Session, col, select
 
-from services.catalog.models import ResearchOutput, TechNeed, utcnow
+from services.catalog.core.tables import utcnow
+from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.workflow.models import Match, MatchFeedback
 from services.catalog.workflow.vocab import REASON_EN, MatchStatus
 

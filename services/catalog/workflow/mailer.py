@@ -5,7 +5,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
 
-from services.catalog.config import CatalogSettings
+from services.catalog.core.config import CatalogSettings
 
 
 class Mailer(Protocol):

@@ -2,8 +2,9 @@
 
 from sqlmodel import Session, col, func, select, update
 
-from services.catalog.errors import NotFound
-from services.catalog.models import User, utcnow
+from services.catalog.accounts.models import User
+from services.catalog.core.errors import NotFound
+from services.catalog.core.tables import utcnow
 from services.catalog.workflow.models import Notification, OutboxEmail
 
 SUBJECT_PREFIX = "【产学研对接】"

@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
-from services.catalog.config import CatalogSettings
-from services.catalog.models import utcnow
+from services.catalog.core.config import CatalogSettings
+from services.catalog.core.tables import utcnow
 from services.catalog.workflow.mailer import Mailer, SmtpMailer, build_message
 from services.catalog.workflow.models import OutboxEmail
 from services.catalog.workflow.vocab import OutboxStatus

@@ -9,14 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.catalog.workflow.vocab import ContractType, DeclineReason, MatchStatus
 from shared.vocab import Cluster
 
-_STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
+STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 Note = Annotated[str, Field(max_length=2000)]
 
 
 class MatchCreate(BaseModel):
     """Propose a pair; without a score the catalog asks the matcher for it."""
 
-    model_config = _STRICT
+    model_config = STRICT
     need_id: int
     output_id: int
     score: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
@@ -77,7 +77,7 @@ class MatchesPublic(BaseModel):
 class TransitionRequest(BaseModel):
     """Move a match to another status (declining needs a reason)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     to: MatchStatus
     reason: DeclineReason | None = None
     note: Note | None = None
@@ -87,7 +87,7 @@ class TransitionRequest(BaseModel):
 class BulkShortlist(BaseModel):
     """Shortlist several proposed matches at once."""
 
-    model_config = _STRICT
+    model_config = STRICT
     match_ids: Annotated[list[int], Field(min_length=1, max_length=200)]
     note: Note | None = None
 
@@ -102,21 +102,21 @@ class BulkResult(BaseModel):
 class AssignRequest(BaseModel):
     """Hand a match to a broker (yourself or a colleague)."""
 
-    model_config = _STRICT
+    model_config = STRICT
     broker_id: int
 
 
 class NoteCreate(BaseModel):
     """A note on a match's history."""
 
-    model_config = _STRICT
+    model_config = STRICT
     note: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
 class IntroductionResponse(BaseModel):
     """A party's answer to an introduction."""
 
-    model_config = _STRICT
+    model_config = STRICT
     accept: bool
     reason: DeclineReason | None = Field(None, description="why, when declining")
     note: Note | None = None
@@ -185,7 +185,7 @@ Amount = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2, descrip
 class ContractCreate(BaseModel):
     """A technology contract to register."""
 
-    model_config = _STRICT
+    model_config = STRICT
     registration_no: Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[0-9A-Za-z\-_/]+$")]
     title: Annotated[str | None, Field(max_length=300)] = None
     contract_type: ContractType

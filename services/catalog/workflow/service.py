@@ -6,10 +6,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from services.catalog.errors import AppError, Conflict, Forbidden, NotFound
-from services.catalog.models import ResearchOutput, TechNeed, User, utcnow
-from services.catalog.present import organisations_by_id
-from services.catalog.vocab import Role
+from services.catalog.accounts.models import User
+from services.catalog.accounts.vocab import STAFF, Role, is_staff
+from services.catalog.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
+from services.catalog.core.tables import utcnow
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.present import organisations_by_id
 from services.catalog.workflow import feedback
 from services.catalog.workflow.models import Match, MatchEvent
 from services.catalog.workflow.notifications import notify, org_users
@@ -18,13 +20,7 @@ from services.catalog.workflow.transitions import STEP_DAYS, TIMESTAMP, check_tr
 from services.catalog.workflow.vocab import REASON_EN, DeclineReason, EventKind, MatchStatus, Response, Side
 from shared.vocab import NeedStatus
 
-STAFF = (Role.broker, Role.admin)
 CLOSED_NEEDS = (NeedStatus.solved, NeedStatus.closed)
-
-
-def is_staff(user: User) -> bool:
-    """Brokers and admins run the workflow."""
-    return user.role in STAFF
 
 
 def visible_clause(user: User) -> Any:
@@ -68,8 +64,9 @@ def _event(session: Session, match: Match, actor: User | None, kind: EventKind, 
 def _broker(session: Session, broker_id: int) -> User:
     broker = session.get(User, broker_id)
     if broker is None or not broker.is_active or broker.role not in STAFF:
-        raise AppError(f"用户 {broker_id} 不是技术经纪人或管理员", f"User {broker_id} is not a broker or admin",
-                       status_code=422, code="validation_error")
+        raise ValidationFailed(f"用户 {broker_id} 不是技术经纪人或管理员", f"User {broker_id} is not a broker or admin",
+                               detail=[{"column": "broker_id", "zh": "应为在职的技术经纪人或管理员",
+                                        "en": "must be an active broker or admin"}])
     return broker
 
 

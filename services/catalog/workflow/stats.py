@@ -8,8 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from services.catalog.models import Organisation, ResearchOutput, TechNeed, User
-from services.catalog.vocab import Role
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.vocab import STAFF
+from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.workflow.models import Match, MatchEvent, TechContract
 from services.catalog.workflow.schemas import (
     BrokerActivity,
@@ -180,7 +181,7 @@ def contracts(session: Session, f: StatsFilter) -> ContractStats:
 def brokers(session: Session, f: StatsFilter) -> list[BrokerActivity]:
     """Per broker: matches in hand by status, actions taken in the period, contracts registered."""
     _no_jit(session)
-    people = {u.id or 0: u for u in session.exec(select(User).where(col(User.role).in_([Role.broker, Role.admin]))).all()}
+    people = {u.id or 0: u for u in session.exec(select(User).where(col(User.role).in_(STAFF))).all()}
     held: dict[int, dict[str, int]] = {}
     for broker_id, status, n in session.exec(
         _matches(f, col(Match.broker_id), col(Match.status), func.count())

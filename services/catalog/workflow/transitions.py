@@ -1,6 +1,6 @@
 """The match state machine: which moves are legal, and the message when one is not."""
 
-from services.catalog.errors import AppError, Conflict
+from services.catalog.core.errors import Conflict, ValidationFailed
 from services.catalog.workflow.models import Match
 from services.catalog.workflow.vocab import STATUS_LABELS, MatchStatus, Response
 
@@ -41,8 +41,8 @@ def check_transition(match: Match, to: MatchStatus, *, reason: str | None, via_c
             f"Match {match.id} is {current.value} and cannot move to {to.value}; allowed: {en_allowed}",
         )
     if to is MatchStatus.declined and reason is None:
-        raise AppError("放弃对接时请选择原因 reason", "Give a reason when declining a match",
-                       status_code=422, code="validation_error")
+        raise ValidationFailed("放弃对接时请选择原因 reason", "Give a reason when declining a match",
+                               detail=[{"column": "reason", "zh": "放弃对接时必填", "en": "required when declining"}])
     if to is MatchStatus.negotiating and not (
         match.need_response == Response.accepted and match.output_response == Response.accepted
     ):

@@ -3,9 +3,10 @@
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.matcher.api.errors import MatcherError
 from services.matcher.engine import Matcher
 
 _bearer = HTTPBearer(auto_error=False)
@@ -16,8 +17,9 @@ async def require_service(request: Request,
     """Refuse (401) any request without the shared service token (async: no worker thread for a compare)."""
     expected = request.app.state.settings.service_token
     if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a valid service token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise MatcherError("需要有效的服务令牌", "a valid service token is required",
+                           status_code=status.HTTP_401_UNAUTHORIZED, code="unauthorized",
+                           headers={"WWW-Authenticate": "Bearer"})
 
 
 async def get_matcher(request: Request) -> Matcher:

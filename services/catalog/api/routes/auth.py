@@ -6,11 +6,12 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import select
 
-from services.catalog.deps import CurrentUser, SessionDep, SettingsDep
-from services.catalog.errors import NotFound, Unauthorized
-from services.catalog.models import ApiToken, User
-from services.catalog.schemas import MAX_ID, ApiTokenCreated, Token, UserPublic
-from services.catalog.security import create_access_token, hash_api_token, new_api_token, verify_password
+from services.catalog.accounts.models import ApiToken, User
+from services.catalog.accounts.schemas import ApiTokenCreated, Token, UserPublic
+from services.catalog.api.deps import CurrentUser, SessionDep, SettingsDep
+from services.catalog.core.errors import NotFound, Unauthorized
+from services.catalog.core.inputs import MAX_ID
+from services.catalog.core.security import create_access_token, hash_api_token, new_api_token, verify_password
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

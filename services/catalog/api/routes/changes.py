@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter, Query
 
-from services.catalog.changes import read_changes
-from services.catalog.deps import ServiceAuth, SessionDep
-from services.catalog.schemas import MAX_ID
+from services.catalog.api.deps import ServiceAuth, SessionDep
+from services.catalog.core.inputs import MAX_ID
+from services.catalog.items.changes import read_changes
 from shared.schemas import ChangesPage
 
 router = APIRouter(prefix="/changes", tags=["changes"], dependencies=[ServiceAuth])

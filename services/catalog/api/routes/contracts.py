@@ -3,13 +3,11 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy.exc import IntegrityError
 
-from services.catalog.deps import SessionDep, require_roles
-from services.catalog.errors import Conflict, NotFound
-from services.catalog.models import User
-from services.catalog.vocab import Role
+from services.catalog.api.deps import SessionDep, StaffUser
+from services.catalog.core.errors import Conflict, NotFound
 from services.catalog.workflow import contracts
 from services.catalog.workflow.models import TechContract
 from services.catalog.workflow.schemas import ContractCreate, ContractPublic, ContractsPublic
@@ -17,13 +15,12 @@ from services.catalog.workflow.vocab import ContractType
 from shared.vocab import Cluster
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
-Staff = Annotated[User, Depends(require_roles(Role.broker, Role.admin))]
 
 
 @router.post("", response_model=ContractPublic, status_code=201,
              responses={409: {"description": "duplicate registration number or illegal match transition"},
                         422: {"description": "invalid amount, date or parties"}})
-def register(body: ContractCreate, user: Staff, session: SessionDep) -> Any:
+def register(body: ContractCreate, user: StaffUser, session: SessionDep) -> Any:
     """Register a contract; its match moves to signed and (by default) its need is marked solved."""
     contract = contracts.register(session, user=user, data=body)
     try:
@@ -37,7 +34,7 @@ def register(body: ContractCreate, user: Staff, session: SessionDep) -> Any:
 
 @router.get("", response_model=ContractsPublic)
 def list_contracts(
-    user: Staff, session: SessionDep, region: str | None = None, cluster: Cluster | None = None,
+    user: StaffUser, session: SessionDep, region: str | None = None, cluster: Cluster | None = None,
     contract_type: ContractType | None = None, date_from: date | None = None, date_to: date | None = None,
     page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Any:
@@ -48,7 +45,7 @@ def list_contracts(
 
 
 @router.get("/{contract_id}", response_model=ContractPublic)
-def read(contract_id: int, user: Staff, session: SessionDep) -> Any:
+def read(contract_id: int, user: StaffUser, session: SessionDep) -> Any:
     """One registered contract."""
     contract = session.get(TechContract, contract_id)
     if contract is None:

@@ -7,25 +7,16 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
+from services.catalog.api.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from services.catalog.api.routes.items import ListQueryDep
-from services.catalog.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
-from services.catalog.errors import AppError, Conflict
-from services.catalog.i18n import wants_chinese
+from services.catalog.core.i18n import wants_chinese
 from services.catalog.imports.export import export_headers, export_rows, to_csv, to_xlsx
-from services.catalog.imports.jobs import read_job, start_job
-from services.catalog.imports.parsing import read_sheet
+from services.catalog.imports.jobs import read_job
+from services.catalog.imports.run import Upload, read_limited, run_import
 from services.catalog.imports.schemas import ImportResult, JobAccepted, JobPublic
-from services.catalog.imports.service import (
-    check_importer,
-    import_now,
-    refuse_if_invalid,
-    result_of,
-    validate_upload,
-)
 from services.catalog.imports.template import template_bytes
-from services.catalog.items import NEEDS, OUTPUTS, KindSpec
+from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
 
 router = APIRouter()
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,15 +26,6 @@ CSV_TYPE = "text/csv; charset=utf-8"
 def _download(content: bytes, media_type: str, ascii_name: str, name: str) -> Response:
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
-
-
-def _read_upload(file: UploadFile, limit: int) -> bytes:
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
-        mb = limit / 1024 / 1024
-        raise AppError(f"文件超过 {mb:g} MB 的上限，请拆分后分批上传", f"The file exceeds the {mb:g} MB limit; split it",
-                       status_code=413, code="too_large")
-    return data
 
 
 def add_kind_routes(spec: KindSpec) -> None:
@@ -61,23 +43,15 @@ def add_kind_routes(spec: KindSpec) -> None:
         dry_run: Annotated[bool, Query(description="only validate; write nothing")] = False,
     ) -> Any:
         """Upload a spreadsheet; rows upsert by external id. Large files become a job (202, poll /jobs/{id})."""
-        check_importer(session, spec, user, organisation_id)
-        zh = wants_chinese(request)
-        sheet = read_sheet(_read_upload(file, settings.max_upload_bytes), file.filename, file.content_type)
-        validated = validate_upload(session, spec, user, sheet, requested_org=organisation_id, zh=zh)
-        refuse_if_invalid(spec, validated, partial=partial)
-        if dry_run:
-            return result_of(spec, validated, written=False, dry_run=True)
-        if len(validated.rows) >= settings.import_job_threshold:
-            session.close()
-            job = start_job(request.app.state.engine, spec, user=user, validated=validated)
+        upload = Upload(read_limited(file.file, limit=settings.max_upload_bytes), file.filename, file.content_type)
+        outcome = run_import(session=session, engine=request.app.state.engine, spec=spec, user=user, upload=upload,
+                             requested_org=organisation_id, partial=partial, dry_run=dry_run,
+                             zh=wants_chinese(request), background=None, threshold=settings.import_job_threshold)
+        if outcome.job is not None:
+            job = outcome.job
             accepted = JobAccepted(job_id=job.id, status=job.status, total=job.total, url=f"/api/v1/jobs/{job.id}")
             return JSONResponse(accepted.model_dump(), status_code=202)
-        try:
-            return import_now(session, spec, user, validated)
-        except IntegrityError as exc:
-            session.rollback()
-            raise Conflict("导入时与同时进行的另一次导入冲突，请重试", "Another import ran at the same time; retry") from exc
+        return outcome.result
 
     @router.get(f"{base}/import/template", tags=tags, summary=f"XLSX template for importing {spec.en}s",
                 response_class=Response, responses={200: {"content": {XLSX_TYPE: {}}}})

@@ -9,23 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from services.catalog.deps import CurrentUser, OptionalUser, SessionDep
-from services.catalog.errors import AppError, Conflict
-from services.catalog.items import (
-    NEEDS,
-    OUTPUTS,
-    SORTABLE,
-    KindSpec,
-    ListQuery,
-    apply_update,
-    create_item,
-    delete_item,
-    get_visible,
-    list_items,
-)
-from services.catalog.present import present_needs, present_outputs
-from services.catalog.schemas import (
-    MAX_ID,
+from services.catalog.api.deps import CurrentUser, OptionalUser, SessionDep
+from services.catalog.core.errors import Conflict, ValidationFailed
+from services.catalog.core.inputs import MAX_ID
+from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
+from services.catalog.items.present import present_needs, present_outputs
+from services.catalog.items.repository import SORTABLE, ListQuery, get_visible, list_items
+from services.catalog.items.schemas import (
     NeedCreate,
     NeedPublic,
     NeedsPublic,
@@ -35,15 +25,16 @@ from services.catalog.schemas import (
     OutputsPublic,
     OutputUpdate,
 )
+from services.catalog.items.service import apply_update, create_item, delete_item
 from shared.vocab import Cluster, CooperationMode, Maturity, NeedStatus, OutputStatus
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 STATUSES = {OUTPUTS.kind: [s.value for s in OutputStatus], NEEDS.kind: [s.value for s in NeedStatus]}
 
 
-def _invalid(column: str, zh: str, en: str) -> AppError:
-    return AppError(f"请求内容有误：{column}: {zh}", f"Invalid request: {column}: {en}", status_code=422,
-                    code="validation_error", detail=[{"column": column, "zh": zh, "en": en}])
+def _invalid(column: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed(f"请求内容有误：{column}: {zh}", f"Invalid request: {column}: {en}",
+                            detail=[{"column": column, "zh": zh, "en": en}])
 
 
 def list_query(

@@ -8,49 +8,29 @@ response validation a request hops between threads six times), and holds no data
 from collections.abc import Callable
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, Path, Query, Request
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from services.catalog import matcher_client
-from services.catalog.config import CatalogSettings
-from services.catalog.deps import TokenDep, engine_for, get_optional_user
-from services.catalog.errors import AppError
-from services.catalog.items import NEEDS, OUTPUTS, KindSpec, get_visible, visible_clause
-from services.catalog.models import ResearchOutput, TechNeed, User
-from services.catalog.schemas import MAX_ID
-from services.catalog.vocab import Role
+from services.catalog.accounts.models import User
+from services.catalog.api.deps import TokenDep, engine_for, get_optional_user
+from services.catalog.core.config import CatalogSettings
+from services.catalog.core.inputs import MAX_ID
+from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.repository import get_visible
+from services.catalog.matching import service as matching
 from shared.schemas import MatchRequest, MatchResponse
 
 router = APIRouter(tags=["matches"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "no such item, or not visible to the caller"},
-          503: {"description": "the matcher is unavailable"}}
+                                           503: {"description": "the matcher is unavailable"}}
 K = Annotated[int, Query(ge=1, le=100, description="how many matches")]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Ask = Callable[[Session, User | None], MatchRequest]
 
 
-def _unavailable() -> AppError:
-    return AppError("匹配服务暂时不可用，请稍后重试", "The matcher is unavailable; please retry later",
-                    status_code=503, code="matcher_unavailable")
-
-
-def _is_staff(user: User | None) -> bool:
-    return user is not None and user.role in (Role.broker, Role.admin)
-
-
-def _visible_only(session: Session, spec: KindSpec, user: User | None, ranking: MatchResponse) -> MatchResponse:
-    """Drop results the caller may not see (the matcher may also lag a just-hidden item)."""
-    ids = [r.id for r in ranking.results]
-    if not ids:
-        return ranking
-    table = spec.table
-    visible = set(session.exec(select(table.id).where(col(table.id).in_(ids), visible_clause(spec, user))).all())
-    return MatchResponse(results=[r for r in ranking.results if r.id in visible], model=ranking.model)
-
-
-def _ranked(request: Request, token: str | None, spec: KindSpec, ask: Ask) -> MatchResponse:
+def _ranked(request: Request, token: str | None, ask: Ask) -> MatchResponse:
     """Sign the caller in and build the question, ask the matcher, keep what the caller may see."""
     settings: CatalogSettings = request.app.state.settings
     engine = engine_for(request)
@@ -58,12 +38,9 @@ def _ranked(request: Request, token: str | None, spec: KindSpec, ask: Ask) -> Ma
         user = get_optional_user(request, session, settings, token)
         question = ask(session, user)
     # the session is closed: `user` stays loaded (detached) and no transaction waits on the matcher
-    try:
-        ranking = matcher_client.match(settings=settings, request=question)
-    except httpx.HTTPError as exc:
-        raise _unavailable() from exc
+    ranking = matching.ask(settings=settings, question=question)
     with Session(engine) as session:
-        return _visible_only(session, spec, user, ranking)
+        return matching.visible(session=session, user=user, ranking=ranking).response()
 
 
 @router.get("/needs/{need_id}/matches", response_model=MatchResponse, responses=ERRORS)
@@ -72,9 +49,9 @@ async def outputs_for_need(request: Request, need_id: ItemId, token: TokenDep, k
     def ask(session: Session, user: User | None) -> MatchRequest:
         need = get_visible(session, NEEDS, need_id, user)
         assert isinstance(need, TechNeed)
-        return matcher_client.outputs_for_need_request(need, k)
+        return matching.outputs_for_need(need=need, k=k)
 
-    return await run_in_threadpool(_ranked, request, token, OUTPUTS, ask)
+    return await run_in_threadpool(_ranked, request, token, ask)
 
 
 @router.get("/outputs/{output_id}/matches", response_model=MatchResponse, responses=ERRORS)
@@ -83,9 +60,9 @@ async def needs_for_output(request: Request, output_id: ItemId, token: TokenDep,
     def ask(session: Session, user: User | None) -> MatchRequest:
         output = get_visible(session, OUTPUTS, output_id, user)
         assert isinstance(output, ResearchOutput)
-        return matcher_client.needs_for_output_request(output, k, include_brokers_only=_is_staff(user))
+        return matching.needs_for_output(session=session, output=output, user=user, k=k)
 
-    return await run_in_threadpool(_ranked, request, token, NEEDS, ask)
+    return await run_in_threadpool(_ranked, request, token, ask)
 
 
 @router.get("/search/outputs", response_model=MatchResponse, responses=ERRORS)
@@ -93,5 +70,4 @@ async def search_outputs(request: Request, token: TokenDep,
                          q: Annotated[str, Query(min_length=1, max_length=2000, description="free text, zh or en")],
                          k: K = 10) -> MatchResponse:
     """Research outputs matching a free-text description of a problem."""
-    return await run_in_threadpool(_ranked, request, token, OUTPUTS,
-                                   lambda session, user: matcher_client.search_outputs_request(q, k))
+    return await run_in_threadpool(_ranked, request, token, lambda session, user: matching.outputs_for_text(text=q, k=k))

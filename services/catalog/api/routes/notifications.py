@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from services.catalog.deps import CurrentUser, SessionDep
+from services.catalog.api.deps import CurrentUser, SessionDep
 from services.catalog.workflow import notifications
 from services.catalog.workflow.schemas import NotificationPublic, NotificationsPublic
 

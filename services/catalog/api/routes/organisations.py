@@ -4,14 +4,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from services.catalog.deps import AdminUser, CurrentUser, SessionDep
-from services.catalog.errors import Conflict, NotFound
-from services.catalog.models import Organisation
-from services.catalog.schemas import MAX_ID, OrganisationCreate, OrganisationPublic, OrganisationUpdate
+from services.catalog.accounts.models import Organisation
+from services.catalog.accounts.schemas import OrganisationCreate, OrganisationPublic, OrganisationUpdate
+from services.catalog.api.deps import AdminUser, CurrentUser, SessionDep
+from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.core.inputs import MAX_ID
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
+
+
+def _commit_or_conflict(session: Session, zh: str, en: str) -> None:
+    """Commit; if a unique name or credit code is taken, roll back and raise a conflict with this message."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(zh, en) from exc
 
 
 @router.get("", response_model=list[OrganisationPublic])
@@ -25,11 +35,7 @@ def create_organisation(body: OrganisationCreate, _: AdminUser, session: Session
     """Register an organisation (admins)."""
     org = Organisation.model_validate(body)
     session.add(org)
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("同名单位或统一社会信用代码已存在", "An organisation with this name or credit code exists") from exc
+    _commit_or_conflict(session, "同名单位或统一社会信用代码已存在", "An organisation with this name or credit code exists")
     return org
 
 
@@ -41,9 +47,5 @@ def update_organisation(org_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: Org
         raise NotFound(f"单位 {org_id} 不存在", f"Organisation {org_id} does not exist")
     org.sqlmodel_update(body.model_dump(exclude_unset=True))
     session.add(org)
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("同名单位已存在", "An organisation with this name exists") from exc
+    _commit_or_conflict(session, "同名单位已存在", "An organisation with this name exists")
     return org

@@ -5,10 +5,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.catalog.deps import SessionDep, SettingsDep, require_roles
-from services.catalog.errors import AppError
-from services.catalog.models import User
-from services.catalog.vocab import Role
+from services.catalog.api.deps import SessionDep, SettingsDep, StaffUser
+from services.catalog.core.errors import ValidationFailed
 from services.catalog.workflow import export, stats
 from services.catalog.workflow.schemas import (
     BrokerActivity,
@@ -21,7 +19,6 @@ from services.catalog.workflow.schemas import (
 from shared.vocab import Cluster
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
-Staff = Annotated[User, Depends(require_roles(Role.broker, Role.admin))]
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "sign in"}, 403: {"description": "brokers and admins only"}}
 
 
@@ -33,8 +30,8 @@ def stats_filter(
 ) -> stats.StatsFilter:
     """Parse the filters shared by every statistic."""
     if date_from and date_to and date_from > date_to:
-        raise AppError("开始日期不能晚于结束日期", "date_from must not be after date_to", status_code=422,
-                       code="validation_error")
+        raise ValidationFailed("开始日期不能晚于结束日期", "date_from must not be after date_to",
+                               detail=[{"column": "date_from", "zh": "不能晚于结束日期", "en": "must not be after date_to"}])
     return stats.StatsFilter(date_from=date_from, date_to=date_to, region=region, cluster=cluster)
 
 
@@ -43,37 +40,37 @@ Threshold = Annotated[float | None, Query(ge=0.0, le=1.0, description="adequate-
 
 
 @router.get("", response_model=StatsSummary, responses=ERRORS)
-def summary(user: Staff, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None) -> Any:
+def summary(user: StaffUser, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None) -> Any:
     """Every statistic at once."""
     return stats.summary(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold)
 
 
 @router.get("/overview", response_model=Overview, responses=ERRORS)
-def overview(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+def overview(user: StaffUser, session: SessionDep, f: FilterDep) -> Any:
     """Counts of outputs, needs (open / solved), matches by status and contracts."""
     return stats.overview(session, f)
 
 
 @router.get("/funnel", response_model=Funnel, responses=ERRORS)
-def funnel(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+def funnel(user: StaffUser, session: SessionDep, f: FilterDep) -> Any:
     """The funnel from proposed to signed: conversion rates, median days per step, decline reasons."""
     return stats.funnel(session, f)
 
 
 @router.get("/contracts", response_model=ContractStats, responses=ERRORS)
-def contracts(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+def contracts(user: StaffUser, session: SessionDep, f: FilterDep) -> Any:
     """Contract count and turnover by month, county/district, cluster and type."""
     return stats.contracts(session, f)
 
 
 @router.get("/brokers", response_model=list[BrokerActivity], responses=ERRORS)
-def brokers(user: Staff, session: SessionDep, f: FilterDep) -> Any:
+def brokers(user: StaffUser, session: SessionDep, f: FilterDep) -> Any:
     """Each broker's matches by status, actions in the period and contracts registered."""
     return stats.brokers(session, f)
 
 
 @router.get("/coverage", response_model=Coverage, responses=ERRORS)
-def coverage(user: Staff, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
+def coverage(user: StaffUser, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
              limit: Annotated[int, Query(ge=0, le=5000)] = 100) -> Any:
     """Share of open needs with adequate supply, and the needs without (candidates for 揭榜挂帅)."""
     return stats.coverage(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold,
@@ -83,16 +80,16 @@ def coverage(user: Staff, session: SessionDep, settings: SettingsDep, f: FilterD
 @router.get("/export", responses={**ERRORS, 200: {"content": {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}, "text/csv": {}}}})
 def export_stats(
-    user: Staff, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
+    user: StaffUser, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
     format: Literal["xlsx", "csv"] = "xlsx",
     report: Annotated[str, Query(description="for CSV: " + ", ".join(export.REPORTS))] = "contracts_by_month",
     limit: Annotated[int, Query(ge=0, le=50000, description="most needs in the unmet-needs list")] = 1000,
 ) -> Response:
     """All statistics as an XLSX workbook, or one report as CSV, with Chinese headers."""
     if format == "csv" and report not in export.REPORTS:
-        raise AppError(f"没有名为 {report} 的报表，可选：{', '.join(export.REPORTS)}",
-                       f"No report {report}; choose one of {', '.join(export.REPORTS)}", status_code=422,
-                       code="validation_error")
+        choices = ", ".join(export.REPORTS)
+        raise ValidationFailed(f"没有名为 {report} 的报表，可选：{choices}", f"No report {report}; choose one of {choices}",
+                               detail=[{"column": "report", "zh": f"可选：{choices}", "en": f"one of {choices}"}])
     data = stats.summary(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold,
                          unmet_limit=limit)
     if format == "csv":

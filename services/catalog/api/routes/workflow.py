@@ -2,14 +2,18 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from services.catalog.deps import CurrentUser, SessionDep, SettingsDep, require_roles
-from services.catalog.errors import Conflict, NotFound
-from services.catalog.items import need_to_wire
-from services.catalog.models import ResearchOutput, TechNeed, User
-from services.catalog.vocab import Role
+from services.catalog.accounts.models import User
+from services.catalog.api.deps import CurrentUser, SessionDep, StaffUser, StaffUserApart
+from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.wire import need_to_wire
+from services.catalog.matching import service as matching
+from services.catalog.matching.service import Verdict
 from services.catalog.workflow import service
 from services.catalog.workflow.schemas import (
     AssignRequest,
@@ -24,13 +28,11 @@ from services.catalog.workflow.schemas import (
     QueuePublic,
     TransitionRequest,
 )
-from services.catalog.workflow.scoring import score_pair
 from services.catalog.workflow.vocab import MatchStatus
 from shared.vocab import Cluster
 
 router = APIRouter(prefix="/matches", tags=["matches"])
 queue_router = APIRouter(prefix="/broker", tags=["matches"])
-Staff = Annotated[User, Depends(require_roles(Role.broker, Role.admin))]
 ERRORS: dict[int | str, dict[str, Any]] = {403: {"description": "not allowed"}, 404: {"description": "no such match"},
                                            409: {"description": "illegal transition or stale version"}}
 
@@ -44,23 +46,39 @@ def _commit(session: SessionDep) -> None:
 
 
 @router.post("", response_model=MatchPublic, status_code=201, responses={**ERRORS, 503: {"description": "matcher down"}})
-def propose(body: MatchCreate, user: Staff, session: SessionDep, settings: SettingsDep) -> Any:
+async def propose(request: Request, body: MatchCreate, user: StaffUserApart) -> Any:
     """Propose a (need, output) pair; the score is the caller's, or the matcher's when omitted."""
+    return await run_in_threadpool(_propose, request, body, user)
+
+
+def _propose(request: Request, body: MatchCreate, caller: User) -> MatchPublic:
+    # The matcher's verdict is asked before the write transaction opens, never inside it.
+    state = request.app.state
+    with Session(state.read_engine) as session:
+        need_wire = need_to_wire(_pair(session, body)[0])
+    if body.score is None:
+        verdict = matching.verdict(settings=state.settings, need=need_wire, output_id=body.output_id)
+    else:
+        verdict = Verdict(body.score, body.explanation or {}, body.components, body.model)
+    with Session(state.engine) as session:
+        need, output = _pair(session, body)
+        user = session.get(User, caller.id)
+        assert user is not None
+        match = service.propose(session, user=user, need=need, output=output, score=verdict.score,
+                                explanation=verdict.explanation, components=verdict.components,
+                                model=verdict.model, broker_id=body.broker_id, note=body.note)
+        _commit(session)
+        return service.present(session, [match])[0]
+
+
+def _pair(session: Session, body: MatchCreate) -> tuple[TechNeed, ResearchOutput]:
     need = session.get(TechNeed, body.need_id)
     output = session.get(ResearchOutput, body.output_id)
     if need is None:
         raise NotFound(f"需求 {body.need_id} 不存在", f"Need {body.need_id} does not exist")
     if output is None:
         raise NotFound(f"成果 {body.output_id} 不存在", f"Output {body.output_id} does not exist")
-    if body.score is None:
-        verdict = score_pair(settings, need_to_wire(need), body.output_id)
-        score, explanation, components, model = verdict.score, verdict.explanation, verdict.components, verdict.model
-    else:
-        score, explanation, components, model = body.score, body.explanation or {}, body.components, body.model
-    match = service.propose(session, user=user, need=need, output=output, score=score, explanation=explanation,
-                            components=components, model=model, broker_id=body.broker_id, note=body.note)
-    _commit(session)
-    return service.present(session, [match])[0]
+    return need, output
 
 
 @router.get("", response_model=MatchesPublic)
@@ -76,7 +94,7 @@ def list_matches(
 
 
 @router.post("/shortlist", response_model=BulkResult, responses=ERRORS)
-def shortlist(body: BulkShortlist, user: Staff, session: SessionDep) -> Any:
+def shortlist(body: BulkShortlist, user: StaffUser, session: SessionDep) -> Any:
     """Shortlist several proposed matches at once; those that cannot move are listed with why."""
     done, refused = service.shortlist_many(session, user=user, match_ids=body.match_ids, note=body.note)
     session.commit()
@@ -98,7 +116,7 @@ def read_history(match_id: int, user: CurrentUser, session: SessionDep) -> Any:
 
 
 @router.post("/{match_id}/transitions", response_model=MatchPublic, responses=ERRORS)
-def move(match_id: int, body: TransitionRequest, user: Staff, session: SessionDep) -> Any:
+def move(match_id: int, body: TransitionRequest, user: StaffUser, session: SessionDep) -> Any:
     """Move a match to its next status, or decline it with a reason."""
     match = service.get_match(session, match_id, user, for_update=True)
     service.transition(session, match=match, user=user, to=body.to, reason=body.reason, note=body.note,
@@ -108,7 +126,7 @@ def move(match_id: int, body: TransitionRequest, user: Staff, session: SessionDe
 
 
 @router.post("/{match_id}/assign", response_model=MatchPublic, responses=ERRORS)
-def assign(match_id: int, body: AssignRequest, user: Staff, session: SessionDep) -> Any:
+def assign(match_id: int, body: AssignRequest, user: StaffUser, session: SessionDep) -> Any:
     """Put yourself or a colleague in charge of a match."""
     match = service.get_match(session, match_id, user, for_update=True)
     service.assign(session, match=match, user=user, broker_id=body.broker_id)
@@ -117,7 +135,7 @@ def assign(match_id: int, body: AssignRequest, user: Staff, session: SessionDep)
 
 
 @router.post("/{match_id}/notes", response_model=list[EventPublic], status_code=201, responses=ERRORS)
-def add_note(match_id: int, body: NoteCreate, user: Staff, session: SessionDep) -> Any:
+def add_note(match_id: int, body: NoteCreate, user: StaffUser, session: SessionDep) -> Any:
     """Add a note to a match's history; returns the history."""
     match = service.get_match(session, match_id, user)
     service.add_note(session, match=match, user=user, note=body.note)
@@ -137,7 +155,7 @@ def respond(match_id: int, body: IntroductionResponse, user: CurrentUser, sessio
 
 @queue_router.get("/queue", response_model=QueuePublic)
 def queue(
-    user: Staff, session: SessionDep,
+    user: StaffUser, session: SessionDep,
     sort: Annotated[Literal["age", "score"], Query(description="oldest need first, or best candidate first")] = "age",
     cluster: Cluster | None = None, region: str | None = None,
     mine: Annotated[bool, Query(description="only needs with proposals assigned to me")] = False,

@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from services.catalog.accounts.vocab import Role
+from services.catalog.api.deps import SESSION_COOKIE
 from services.catalog.api.routes.auth import authenticate
-from services.catalog.deps import SESSION_COOKIE
-from services.catalog.errors import Unauthorized
+from services.catalog.core.errors import Unauthorized
+from services.catalog.core.security import create_access_token
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
-from services.catalog.security import create_access_token
-from services.catalog.vocab import Role
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 

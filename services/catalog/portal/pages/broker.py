@@ -9,25 +9,27 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from services.catalog.errors import AppError, NotFound
-from services.catalog.items import NEEDS, get_visible, need_to_wire
-from services.catalog.models import Organisation, ResearchOutput, TechNeed
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.vocab import STAFF
+from services.catalog.core.errors import AppError, NotFound
+from services.catalog.items.kinds import NEEDS
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.present import present_needs
+from services.catalog.items.repository import get_visible
+from services.catalog.items.wire import need_to_wire
+from services.catalog.matching import service as matching
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.filters import page_count
 from services.catalog.portal.forms import field_errors
 from services.catalog.portal.matching import outputs_for_need
 from services.catalog.portal.routing import PortalRoute
-from services.catalog.present import present_needs
-from services.catalog.vocab import Role
 from services.catalog.workflow import contracts, service
 from services.catalog.workflow.models import Match
 from services.catalog.workflow.schemas import ContractCreate
-from services.catalog.workflow.scoring import score_pair
 from services.catalog.workflow.vocab import FUNNEL, ContractType, DeclineReason, MatchStatus
 from shared.vocab import Cluster
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
-STAFF = (Role.broker, Role.admin)
 QUEUE_PAGE = 20
 BOARD_LIMIT = 50
 CONTRACT_FIELDS = ("registration_no", "title", "contract_type", "amount_yuan", "signed_on", "buyer_org_id",
@@ -94,14 +96,13 @@ def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form
              "negotiate": MatchStatus.negotiating, "decline": MatchStatus.declined}
     if action not in steps:
         raise AppError("未知的操作", "Unknown action", status_code=422)
-    need = get_visible(page.session, NEEDS, need_id, user)
-    output = page.session.get(ResearchOutput, output_id)
-    if output is None:
-        raise NotFound(f"成果 {output_id} 不存在", f"Output {output_id} does not exist")
-    assert isinstance(need, TechNeed)
+    need, output = _pair(page, need_id, output_id, user)
     match = page.session.exec(select(Match).where(Match.need_id == need_id, Match.output_id == output_id)).first()
     if match is None:
-        verdict = score_pair(page.settings, need_to_wire(need), output_id)
+        need_wire = need_to_wire(need)
+        user = page.release_transaction()  # the matcher is asked with no transaction (nor SQLite's lock) held
+        verdict = matching.verdict(settings=page.settings, need=need_wire, output_id=output_id)
+        need, output = _pair(page, need_id, output_id, user)
         match = service.propose(page.session, user=user, need=need, output=output, score=verdict.score,
                                 explanation=verdict.explanation, components=verdict.components,
                                 model=verdict.model, broker_id=None, note=None)
@@ -112,6 +113,15 @@ def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form
                        reason=valid_reason if action == "decline" else None, note=note.strip()[:2000] or None)
     page.session.commit()
     return page.redirect(f"/broker/needs/{need_id}?done={action}#output-{output_id}")
+
+
+def _pair(page: PageContext, need_id: int, output_id: int, user: User) -> tuple[TechNeed, ResearchOutput]:
+    need = get_visible(page.session, NEEDS, need_id, user)
+    output = page.session.get(ResearchOutput, output_id)
+    if output is None:
+        raise NotFound(f"成果 {output_id} 不存在", f"Output {output_id} does not exist")
+    assert isinstance(need, TechNeed)
+    return need, output
 
 
 @router.get("/broker/pipeline")

@@ -6,10 +6,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from services.catalog.accounts.vocab import STAFF
 from services.catalog.portal.charts import bar_chart, funnel_chart
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
-from services.catalog.vocab import Role
 from services.catalog.workflow import stats
 from shared.vocab import Cluster
 
@@ -27,7 +27,7 @@ def _day(text: str | None) -> date | None:
 @router.get("/bureau")
 def dashboard(page: PageDep) -> Response:
     """Charts and tables of the bureau's statistics, filtered by period, district and cluster."""
-    page.require(Role.admin, Role.broker)
+    page.require(*STAFF)
     params = page.request.query_params
     region = (params.get("region") or "").strip()[:50] or None
     cluster = params.get("cluster") if params.get("cluster") in [c.value for c in Cluster] else None

@@ -7,15 +7,17 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from services.catalog.errors import AppError
-from services.catalog.items import NEEDS, apply_update, create_item, get_visible
-from services.catalog.models import TechNeed
+from services.catalog.accounts.vocab import Role
+from services.catalog.core.errors import AppError
+from services.catalog.items.kinds import NEEDS
+from services.catalog.items.models import TechNeed
+from services.catalog.items.repository import get_visible
+from services.catalog.items.schemas import NeedCreate, NeedUpdate
+from services.catalog.items.service import apply_update, create_item
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.forms import field_errors, form_values, split_list
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import matches_of_need
-from services.catalog.schemas import NeedCreate, NeedUpdate
-from services.catalog.vocab import Role
 from shared.vocab import Cluster, Confidentiality, CooperationMode, NeedStatus
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)

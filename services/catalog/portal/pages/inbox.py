@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from services.catalog.accounts.vocab import Role
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import awaiting_answer, inbox
-from services.catalog.vocab import Role
 from services.catalog.workflow import notifications, service
 from services.catalog.workflow.vocab import DeclineReason
 

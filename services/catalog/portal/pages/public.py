@@ -6,14 +6,16 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from services.catalog.items import NEEDS, OUTPUTS, get_visible, list_items
-from services.catalog.models import Organisation, ResearchOutput, TechNeed
+from services.catalog.accounts.models import Organisation
+from services.catalog.accounts.vocab import STAFF, Role
+from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.present import present_needs, present_outputs
+from services.catalog.items.repository import get_visible, list_items
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.filters import page_count, read_search
 from services.catalog.portal.matching import needs_for_output, outputs_for_need
 from services.catalog.portal.routing import PortalRoute
-from services.catalog.present import present_needs, present_outputs
-from services.catalog.vocab import Role
 from shared.vocab import Cluster, CooperationMode, Maturity
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -83,7 +85,7 @@ def need_page(need_id: int, page: PageDep) -> Response:
     assert isinstance(need, TechNeed)
     is_owner = page.role_is(Role.enterprise) and page.user is not None and page.user.organisation_id == need.organisation_id
     ranked = None
-    if page.user is not None and (is_owner or page.role_is(Role.admin, Role.broker)):
+    if page.user is not None and (is_owner or page.role_is(*STAFF)):
         ranked = outputs_for_need(page.session, page.settings, page.user, need)
     return page.render("need.html", need=present_needs(page.session, [need])[0], ranked=ranked,
                        is_owner=is_owner, posted=bool(page.request.query_params.get("posted")))

@@ -4,25 +4,27 @@ needs their outputs could serve."""
 import csv
 import io
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from services.catalog.errors import AppError
-from services.catalog.imports.jobs import read_job, start_job
-from services.catalog.imports.parsing import read_sheet
-from services.catalog.imports.service import check_importer, validate_upload
-from services.catalog.items import OUTPUTS, apply_update, get_visible
-from services.catalog.models import ResearchOutput
+from services.catalog.accounts.vocab import Role
+from services.catalog.core.errors import AppError
+from services.catalog.imports.jobs import read_job
+from services.catalog.imports.run import Upload, read_limited, run_import
+from services.catalog.items.kinds import OUTPUTS
+from services.catalog.items.models import ResearchOutput
+from services.catalog.items.repository import get_visible
+from services.catalog.items.schemas import OutputUpdate
+from services.catalog.items.service import apply_update
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.forms import field_errors, form_values, split_list
 from services.catalog.portal.matching import needs_for_output
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import matches_of_output
-from services.catalog.schemas import OutputUpdate
-from services.catalog.vocab import Role
 from shared.vocab import Cluster, CooperationMode, IpForm, Maturity, OutputStatus
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -32,9 +34,22 @@ OUTPUT_FIELDS = ("title", "summary", "keywords", "field", "cluster", "maturity",
                  "price_yuan", "contact", "status", "version")
 
 
-def _upload_page(page: PageContext, *, error: str | None = None, status_code: int = 200) -> Response:
-    return page.render("upload.html", status_code=status_code, error=error,
-                       max_mb=page.settings.max_upload_mb)
+def _upload_page(page: PageContext, *, error: str | None = None, errors: list[dict[str, Any]] | None = None,
+                 partial: bool = False, status_code: int = 200) -> Response:
+    rows = errors or []
+    csv_href = "data:text/csv;charset=utf-8," + quote(_errors_csv(page, rows).decode("utf-8")) if rows else ""
+    return page.render("upload.html", status_code=status_code, error=error, errors=rows, csv_href=csv_href,
+                       partial=partial, max_mb=page.settings.max_upload_mb)
+
+
+def _errors_csv(page: PageContext, errors: list[dict[str, Any]]) -> bytes:
+    """Rows with problems as CSV that opens in Excel (UTF-8 with BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([page.tr("行号", "row"), page.tr("列", "column"), page.tr("问题", "problem")])
+    for e in errors:
+        writer.writerow([e.get("row"), e.get("column"), e.get("message")])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 @router.get("/upload")
@@ -45,25 +60,23 @@ def upload_form(page: PageDep) -> Response:
 
 
 @router.post("/upload")
-def upload(page: PageDep, file: Annotated[UploadFile, File()]) -> Response:
-    """Validate an upload, start writing its valid rows in the background and go to the progress page."""
+def upload(page: PageDep, file: Annotated[UploadFile, File()],
+           partial: Annotated[bool, Form()] = False) -> Response:
+    """Validate an upload, as the API does; write it in the background and go to the progress page."""
     user = page.require(Role.university, Role.admin)
+    settings = page.settings
     try:
-        check_importer(page.session, OUTPUTS, user, None)
-        limit = page.settings.max_upload_bytes
-        data = file.file.read(limit + 1)
-        if len(data) > limit:
-            raise AppError(f"文件超过 {page.settings.max_upload_mb:g} MB 的上限，请拆分后分批上传",
-                           f"The file exceeds the {page.settings.max_upload_mb:g} MB limit; split it", status_code=413)
-        sheet = read_sheet(data, file.filename, file.content_type)
-        validated = validate_upload(page.session, OUTPUTS, user, sheet, requested_org=None, zh=page.lang == "zh")
+        upload = Upload(read_limited(file.file, limit=settings.max_upload_bytes), file.filename, file.content_type)
+        # Always a job here, whatever its size: the progress page follows it.
+        outcome = run_import(session=page.session, engine=page.request.app.state.engine, spec=OUTPUTS, user=user,
+                             upload=upload, requested_org=None, partial=partial, dry_run=False,
+                             zh=page.lang == "zh", background=True, threshold=settings.import_job_threshold)
     except AppError as exc:
-        return _upload_page(page, error=page.tr(exc.zh, exc.en), status_code=exc.status_code)
-    page.session.close()
-    # Valid rows are written even when others are bad: rows upsert by external id, so re-uploading the
-    # corrected file adds the fixed rows without duplicating the rest.
-    job = start_job(page.request.app.state.engine, OUTPUTS, user=user, validated=validated)
-    return page.redirect(f"/upload/jobs/{job.id}")
+        rows = [d for d in exc.detail if "row" in d]
+        return _upload_page(page, error=page.tr(exc.zh, exc.en), errors=rows, partial=partial,
+                            status_code=exc.status_code)
+    assert outcome.job is not None
+    return page.redirect(f"/upload/jobs/{outcome.job.id}")
 
 
 @router.get("/upload/jobs/{job_id}")
@@ -81,12 +94,7 @@ def upload_errors_csv(job_id: str, page: PageDep) -> Response:
     """The refused rows of an upload as a CSV file (opens in Excel: UTF-8 with BOM)."""
     user = page.require(Role.university, Role.admin)
     job = read_job(page.session, job_id, user, page.request.app.state.settings.import_job_stale)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([page.tr("行号", "row"), page.tr("列", "column"), page.tr("问题", "problem")])
-    for e in (job.result or {}).get("errors") or []:
-        writer.writerow([e.get("row"), e.get("column"), e.get("message")])
-    body = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    body = _errors_csv(page, (job.result or {}).get("errors") or [])
     headers = {"Content-Disposition": f'attachment; filename="upload-errors-{job_id[:8]}.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 

@@ -1,18 +1,17 @@
 """Ranking endpoints."""
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from services.matcher.api.deps import MatcherDep, require_service
+from services.matcher.api.errors import ERROR_RESPONSES
 from shared.schemas import MatchRequest, MatchResponse
 
-router = APIRouter(prefix="/v1", tags=["match"], dependencies=[Depends(require_service)])
+router = APIRouter(prefix="/v1", tags=["match"], dependencies=[Depends(require_service)], responses=ERROR_RESPONSES)
 
 
 @router.post("/match", response_model=MatchResponse)
 async def match(request: MatchRequest, matcher: MatcherDep) -> MatchResponse:
     """Rank items of the target kind for a catalog item or free text, each with its explanation."""
-    if request.item is None and not (request.text or "").strip():
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "give either an item or a non-empty text")
     # the ranking is CPU-bound: one worker thread for it, none for the dependencies or the response
     return await run_in_threadpool(matcher.match, request)

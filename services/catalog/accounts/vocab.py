@@ -1,6 +1,10 @@
 """Roles and organisation kinds (catalog-internal vocabularies)."""
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.catalog.accounts.models import User
 
 
 class Role(StrEnum):
@@ -20,3 +24,11 @@ class OrgKind(StrEnum):
     enterprise = "enterprise"
     broker_agency = "broker_agency"
     government = "government"
+
+
+STAFF = (Role.broker, Role.admin)
+
+
+def is_staff(user: "User | None") -> bool:
+    """Brokers and admins run the workflow and see every item."""
+    return user is not None and user.role in STAFF

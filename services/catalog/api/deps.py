@@ -9,11 +9,11 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, select
 
-from services.catalog.config import CatalogSettings
-from services.catalog.errors import Forbidden, Unauthorized
-from services.catalog.models import ApiToken, User
-from services.catalog.security import API_TOKEN_PREFIX, decode_access_token, hash_api_token
-from services.catalog.vocab import Role
+from services.catalog.accounts.models import ApiToken, User
+from services.catalog.accounts.vocab import STAFF, Role
+from services.catalog.core.config import CatalogSettings
+from services.catalog.core.errors import Forbidden, Unauthorized
+from services.catalog.core.security import API_TOKEN_PREFIX, decode_access_token, hash_api_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 SESSION_COOKIE = "duijie_session"
@@ -82,18 +82,37 @@ def get_current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
+def check_role(user: User, roles: tuple[Role, ...]) -> User:
+    """The user, if their role is one of `roles`; 403 otherwise."""
+    if user.role not in roles:
+        raise Forbidden("您的角色无权执行此操作", "Your role may not do this")
+    return user
+
+
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
     """A dependency that admits only users with one of `roles`."""
 
     def _check(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise Forbidden("您的角色无权执行此操作", "Your role may not do this")
-        return user
+        return check_role(user, roles)
 
     return _check
 
 
-AdminUser = Annotated[User, Depends(require_roles(Role.admin))]
+_require_admin = require_roles(Role.admin)
+AdminUser = Annotated[User, Depends(_require_admin)]
+AdminOnly = Depends(_require_admin)
+StaffUser = Annotated[User, Depends(require_roles(*STAFF))]
+
+
+def get_staff_signed_in_apart(request: Request, settings: SettingsDep, token: TokenDep) -> User:
+    """A broker or admin, looked up in a read-only session closed at once: a route that must call out
+    (the matcher) before it writes then holds no database transaction, nor SQLite's write lock, meanwhile."""
+    with Session(request.app.state.read_engine) as session:
+        user = get_optional_user(request, session, settings, token)
+    return check_role(get_current_user(user), STAFF)
+
+
+StaffUserApart = Annotated[User, Depends(get_staff_signed_in_apart)]
 
 
 def require_service(settings: SettingsDep, token: TokenDep) -> None:

@@ -2,11 +2,11 @@
 
 from sqlmodel import Session, select
 
-from services.catalog.errors import AppError, Conflict, NotFound
-from services.catalog.models import Organisation, User
-from services.catalog.schemas import UserCreate
-from services.catalog.security import hash_password
-from services.catalog.vocab import Role
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.schemas import UserCreate
+from services.catalog.accounts.vocab import Role
+from services.catalog.core.errors import Conflict, NotFound, ValidationFailed
+from services.catalog.core.security import hash_password
 
 
 def create_user(session: Session, data: UserCreate) -> User:
@@ -16,9 +16,8 @@ def create_user(session: Session, data: UserCreate) -> User:
     if data.organisation_id is not None and session.get(Organisation, data.organisation_id) is None:
         raise NotFound(f"单位 {data.organisation_id} 不存在", f"Organisation {data.organisation_id} does not exist")
     if data.role != Role.admin and data.organisation_id is None:
-        raise AppError("除管理员外，用户必须属于一个单位", "Every user except admins belongs to an organisation",
-                       status_code=422, code="validation_error",
-                       detail=[{"column": "organisation_id", "zh": "非管理员必填", "en": "required for every role but admin"}])
+        raise ValidationFailed("除管理员外，用户必须属于一个单位", "Every user except admins belongs to an organisation",
+                               detail=[{"column": "organisation_id", "zh": "非管理员必填", "en": "required for every role but admin"}])
     user = User(login=data.login, password_hash=hash_password(data.password), role=data.role,
                 organisation_id=data.organisation_id, display_name=data.display_name, email=data.email)
     session.add(user)

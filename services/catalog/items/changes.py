@@ -5,7 +5,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from services.catalog.models import ChangeLog, utcnow
+from services.catalog.core.tables import utcnow
+from services.catalog.items.models import ChangeLog
 from shared.schemas import CatalogItem, ChangeEvent, ChangesPage
 from shared.vocab import ChangeOp, ItemKind
 

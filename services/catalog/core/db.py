@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlmodel import Session
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 
 
 def is_sqlite(url: str) -> bool:

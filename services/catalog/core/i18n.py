@@ -1,9 +1,10 @@
 """Picking the user's language and translating validation messages."""
 
-import re
 from typing import Any
 
 from fastapi import Request
+
+from shared.errors import prefers_chinese, split_bilingual
 
 _PYDANTIC_ZH = {
     "missing": "此项必填",
@@ -47,8 +48,6 @@ _PYDANTIC_ZH = {
     "json_type": "应为 JSON",
     "url_parsing": "网址格式不正确",
 }
-# Our own validators write "中文 (English)"; each language gets its half.
-_BILINGUAL = re.compile(r"^(?P<zh>.+?) \((?P<en>[^()]*)\)$", re.S)
 
 
 def wants_chinese(request: Request) -> bool:
@@ -56,28 +55,16 @@ def wants_chinese(request: Request) -> bool:
     lang = request.query_params.get("lang") or request.cookies.get("lang")
     if lang:
         return lang.lower().startswith("zh")
-    header = request.headers.get("accept-language", "")
-    best, best_q = "", -1.0
-    for part in header.split(","):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if tag and q > best_q:
-            best, best_q = tag.lower(), q
-    return best.startswith("zh")
+    return prefers_chinese(request.headers.get("accept-language"))
 
 
 def translate_error(error: dict[str, Any], chinese: bool) -> str:
     """A pydantic error's message in the user's language."""
     if error.get("type") == "value_error":
         msg = str(error.get("msg", "")).removeprefix("Value error, ")
-        both = _BILINGUAL.match(msg)
+        both = split_bilingual(msg)
         if both:
-            return both["zh"] if chinese else both["en"]
+            return both[0] if chinese else both[1]
         return msg or (_PYDANTIC_ZH["value_error"] if chinese else "invalid value")
     if not chinese:
         return str(error.get("msg", "invalid value"))

@@ -2,9 +2,10 @@
 
 from sqlmodel import Session, col, select
 
-from services.catalog.models import Organisation, ResearchOutput, TechNeed, User
-from services.catalog.schemas import NeedPublic, OutputPublic
-from services.catalog.vocab import Role
+from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.vocab import is_staff
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.schemas import NeedPublic, OutputPublic
 
 
 def organisations_by_id(session: Session, org_ids: set[int]) -> dict[int, Organisation]:
@@ -19,7 +20,7 @@ def may_see_contact(viewer: User | None, organisation_id: int) -> bool:
     """Contact details go to the owner, brokers and admins; others get them through an accepted introduction."""
     if viewer is None:
         return False
-    return viewer.role in (Role.admin, Role.broker) or viewer.organisation_id == organisation_id
+    return is_staff(viewer) or viewer.organisation_id == organisation_id
 
 
 def price_label(output: ResearchOutput) -> str:

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.catalog.i18n import translate_error, wants_chinese
+from services.catalog.core.i18n import translate_error, wants_chinese
 
 
 class AppError(Exception):
@@ -44,6 +44,18 @@ class Forbidden(AppError):
     """The caller is signed in but may not do this."""
 
     status_code, code = 403, "forbidden"
+
+
+class ValidationFailed(AppError):
+    """A request the schemas let through but the rules refuse; each detail row names its column in both languages."""
+
+    status_code, code = 422, "validation_error"
+
+    def __init__(self, zh: str, en: str, *, detail: list[dict[str, Any]]) -> None:
+        missing = [row for row in detail if "zh" not in row or "en" not in row]
+        if missing:
+            raise TypeError(f"detail rows need both zh and en: {missing}")
+        super().__init__(zh, en, detail=detail)
 
 
 class Conflict(AppError):

@@ -1,0 +1,1 @@
+"""The catalog's only way to the matcher: questions, rankings filtered by visibility, verdicts on pairs."""

@@ -1,0 +1,142 @@
+"""Asking the matcher: build the question, ask it outside any database transaction, keep what the caller may see.
+
+Callers hold no write transaction while `ask` or `verdict` waits: with SQLite that would hold the
+database's one write lock across an HTTP call with retries.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from services.catalog.accounts.models import User
+from services.catalog.accounts.vocab import is_staff
+from services.catalog.core.config import CatalogSettings
+from services.catalog.core.errors import AppError, ValidationFailed
+from services.catalog.items.kinds import SPECS, Item
+from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.items.repository import visible_clause
+from services.catalog.items.wire import need_to_wire, output_to_wire
+from services.catalog.matching import client
+from shared.schemas import CatalogItem, MatchRequest, MatchResponse, MatchResult
+from shared.vocab import ItemKind
+
+VERDICT_DEPTH = 100
+
+
+class MatcherUnavailable(AppError):
+    """The matcher cannot be reached or answered with an error; retry later."""
+
+    status_code, code = 503, "matcher_unavailable"
+
+    def __init__(self, zh: str = "匹配服务暂时不可用，请稍后重试",
+                 en: str = "The matcher is unavailable; please retry later") -> None:
+        super().__init__(zh, en)
+
+
+@dataclass
+class Candidate:
+    """One ranked item the caller may see, with the matcher's result (score, components, explanation)."""
+
+    item: Item
+    result: MatchResult
+    score: float = field(init=False)
+    components: dict[str, float] = field(init=False)
+    explanation_zh: str = field(init=False)
+    explanation_en: str = field(init=False)
+    matched_terms: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.score = self.result.score
+        self.components = dict(self.result.components)
+        self.explanation_zh = self.result.explanation.zh
+        self.explanation_en = self.result.explanation.en
+        self.matched_terms = list(self.result.explanation.matched_terms)
+
+
+@dataclass
+class Ranking:
+    """The candidates a caller may see, best first, and the model that ranked them."""
+
+    candidates: list[Candidate]
+    model: str
+
+    def response(self) -> MatchResponse:
+        """The ranking as the API returns it."""
+        return MatchResponse(results=[c.result for c in self.candidates], model=self.model)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The matcher's score and explanation for one (need, output) pair."""
+
+    score: float
+    explanation: dict[str, Any]
+    components: dict[str, float]
+    model: str | None
+
+
+def outputs_for_need(*, need: TechNeed, k: int = 10) -> MatchRequest:
+    """The question for the outputs that could solve a need."""
+    return MatchRequest(target=ItemKind.output, item=need_to_wire(need), k=k)
+
+
+def needs_for_output(*, session: Session, output: ResearchOutput, user: User | None, k: int = 10) -> MatchRequest:
+    """The question for the needs an output could serve; brokers-only needs only for staff."""
+    return MatchRequest(target=ItemKind.need, item=output_to_wire(session, output), k=k,
+                        include_brokers_only=user is not None and is_staff(user))
+
+
+def outputs_for_text(*, text: str, k: int = 10) -> MatchRequest:
+    """The question for the outputs matching free text (422 when the text is blank)."""
+    try:
+        return MatchRequest(target=ItemKind.output, text=text, k=k)
+    except ValidationError as exc:
+        raise ValidationFailed("请输入要检索的文字", "Give some text to search for",
+                               detail=[{"column": "q", "zh": "不能为空白", "en": "must not be blank"}]) from exc
+
+
+def ask(*, settings: CatalogSettings, question: MatchRequest) -> MatchResponse:
+    """The matcher's ranking for a question; MatcherUnavailable when it cannot answer."""
+    try:
+        return client.post_match(settings=settings, request=question)
+    except (httpx.HTTPError, ValueError) as exc:
+        raise MatcherUnavailable() from exc
+
+
+def visible(*, session: Session, user: User | None, ranking: MatchResponse) -> Ranking:
+    """The ranked items the caller may still see (the index may lag the catalog), loaded in one query."""
+    ids = [r.id for r in ranking.results]
+    if not ids:
+        return Ranking(candidates=[], model=ranking.model)
+    kinds = {r.kind for r in ranking.results}
+    assert len(kinds) == 1, "one ranking holds one kind"
+    spec = SPECS[kinds.pop()]
+    table: Any = spec.table
+    items = {i.id: i for i in session.exec(select(table).where(col(table.id).in_(ids), visible_clause(spec, user)))}
+    return Ranking(candidates=[Candidate(item=items[r.id], result=r) for r in ranking.results if r.id in items],
+                   model=ranking.model)
+
+
+def rank(*, session: Session, settings: CatalogSettings, user: User | None, question: MatchRequest) -> Ranking:
+    """Ask and keep what the caller may see; for sessions that hold no write lock (reads, the portal's GETs)."""
+    return visible(session=session, user=user, ranking=ask(settings=settings, question=question))
+
+
+def verdict(*, settings: CatalogSettings, need: CatalogItem, output_id: int) -> Verdict:
+    """The matcher's verdict on (need, output); 503 when it is unreachable, 422 when it does not rank the output."""
+    question = MatchRequest(target=ItemKind.output, item=need, k=VERDICT_DEPTH, include_brokers_only=True)
+    try:
+        ranking = client.post_match(settings=settings, request=question)
+    except (httpx.HTTPError, ValueError) as exc:
+        raise MatcherUnavailable("匹配服务暂时不可用，请稍后重试，或在请求中直接给出评分 score 和解释 explanation",
+                                 "The matcher is unavailable; retry later or give score and explanation in the "
+                                 "request") from exc
+    for result in ranking.results:
+        if result.id == output_id:
+            return Verdict(result.score, result.explanation.model_dump(), result.components, ranking.model)
+    raise AppError(f"匹配服务未把成果 {output_id} 排进该需求的前 {VERDICT_DEPTH} 名；如仍要推荐，请直接给出评分 score",
+                   f"The matcher does not rank output {output_id} in this need's top {VERDICT_DEPTH}; "
+                   f"give a score explicitly to propose it anyway", status_code=422, code="not_ranked")

@@ -1,0 +1,77 @@
+"""The matcher's error type, and the handlers that render every error as {error, message, detail}."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.matcher.api.validation import detail_rows
+from shared.errors import ErrorBody, prefers_chinese
+
+# OpenAPI entries for the routes' error answers
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no valid service token"},
+    422: {"model": ErrorBody, "description": "the request does not validate"},
+}
+# status -> (code, Chinese message) of the errors Starlette and FastAPI raise themselves
+_HTTP = {
+    400: ("bad_request", "请求有误"),
+    401: ("unauthorized", "需要有效的服务令牌"),
+    403: ("forbidden", "无权访问"),
+    404: ("not_found", "找不到该路径"),
+    405: ("method_not_allowed", "该路径不支持此请求方法"),
+    413: ("too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "不支持该内容类型"),
+}
+
+
+class MatcherError(Exception):
+    """An error the caller can act on, with its message in Chinese and English."""
+
+    def __init__(self, zh: str, en: str, *, status_code: int = 400, code: str = "bad_request",
+                 detail: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+        self.status_code, self.code = status_code, code
+        self.detail = detail or []
+        self.headers = headers
+
+
+def _render(code: str, message: str, status_code: int, *, detail: list[dict[str, Any]] | None = None,
+            headers: Mapping[str, str] | None = None) -> JSONResponse:
+    body = ErrorBody(error=code, message=message, detail=detail or [])
+    return JSONResponse(body.model_dump(), status_code, headers)
+
+
+def _chinese(request: Request) -> bool:
+    return prefers_chinese(request.headers.get("accept-language"))
+
+
+async def _matcher_error(request: Request, exc: MatcherError) -> JSONResponse:
+    return _render(exc.code, exc.zh if _chinese(request) else exc.en, exc.status_code, detail=exc.detail,
+                   headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    chinese = _chinese(request)
+    rows = detail_rows(list(exc.errors()), chinese=chinese)
+    if chinese:
+        message = "请求内容有误：" + "；".join(f"{row['column']} {row['message']}" for row in rows[:5])
+    else:
+        message = "Invalid request: " + "; ".join(f"{row['column']}: {row['message']}" for row in rows[:5])
+    return _render("validation_error", message, 422, detail=rows)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code, zh = _HTTP.get(exc.status_code, ("http_error", f"请求失败（{exc.detail}）"))
+    return _render(code, zh if _chinese(request) else str(exc.detail), exc.status_code, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render MatcherError, request validation errors and HTTP errors (404, 405, ...) as {error, message, detail}."""
+    app.exception_handler(MatcherError)(_matcher_error)
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.exception_handler(StarletteHTTPException)(_http_error)

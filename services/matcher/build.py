@@ -1,0 +1,24 @@
+"""Building a matcher from its settings: the models and the stored index."""
+
+import logging
+
+from services.matcher.config import MatcherSettings
+from services.matcher.embedder import E5Embedder, Embedder, e5_available, load_embedder
+from services.matcher.engine import Matcher
+from services.matcher.text import warm_up
+
+log = logging.getLogger(__name__)
+
+
+def build_matcher(settings: MatcherSettings) -> Matcher:
+    """Load the models and the stored index (a snapshot from another model is refused)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    embedder = load_embedder(settings.embedder)
+    second: Embedder | None = None
+    if settings.second_embedder == "e5" or (settings.second_embedder == "auto" and e5_available()):
+        second = E5Embedder()
+    warm_up()
+    matcher = Matcher(settings, embedder, second)
+    if matcher.load():
+        log.info("resumed index at cursor %d: %s", matcher.index.cursor, matcher.index.counts())
+    return matcher

@@ -1,0 +1,80 @@
+"""Query preparation: a match request's item or text as vectors and tokens, reusing what the index holds."""
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from services.matcher.clauses import clauses, embed_clauses, item_clauses, query_vector
+from services.matcher.embedder import Embedder, is_symmetric
+from services.matcher.encoding import embed_query_item, embed_text, query_vector_from_pooled
+from services.matcher.ranking import Query
+from services.matcher.store import MatchIndex
+from services.matcher.text import content_digest, item_tokens, script_of, tokenize
+from shared.schemas import CatalogItem, MatchRequest
+from shared.vocab import ItemKind
+
+CLAUSE_CACHE_SIZE = 1024
+
+
+class QueryPreparer:
+    """Embeds and tokenises match requests against one index; thread-safe."""
+
+    def __init__(self, index: MatchIndex, embedder: Embedder, embedder2: Embedder | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.embedder2 = embedder2
+        # second-model clause vectors of recent query items that are not kept in the index (outputs, edited needs)
+        self._clause_cache: OrderedDict[tuple[ItemKind, int, int], np.ndarray] = OrderedDict()
+        self._clause_lock = threading.Lock()
+
+    def prepare(self, request: MatchRequest, *, title_weight: float) -> Query:
+        """Embed and tokenise a request's item or text (`title_weight` blends an item's title into its vector)."""
+        if request.item is not None:
+            return self._item_query(request.item, title_weight=title_weight)
+        return self._text_query(request.text or "")
+
+    def _item_query(self, item: CatalogItem, *, title_weight: float) -> Query:
+        with self.index.lock:
+            stored = self.index[item.kind].stored_query_parts(item)
+            title = self.index[item.kind].titles.get(item.id) if stored is not None else None
+        if stored is None:
+            vector = embed_query_item(item, self.embedder, title_weight)
+            tokens = item_tokens(item, query=True)
+            stored_clauses = None
+        else:
+            # the item is indexed with this very text: reuse its pooled vector, title vector and tokens
+            pooled, stored_clauses, terms = stored
+            vector = (query_vector_from_pooled(item, pooled, self.embedder, title_weight, title)
+                      if is_symmetric(self.embedder) else embed_query_item(item, self.embedder, title_weight))
+            # stored terms count the title once; as a query it counts three times (see item_tokens)
+            tokens = terms + tokenize(item.title) * 2
+        clauses2 = self._query_clauses(item, stored_clauses)
+        vector2 = None if clauses2 is None else query_vector(clauses2, bool(item.title.strip()))
+        return Query(vector=vector, vector2=vector2, tokens=tokens, item=item, clauses2=clauses2,
+                     script=script_of(item.title or item.text))
+
+    def _text_query(self, text: str) -> Query:
+        vector = embed_text(text, self.embedder)
+        clauses2 = embed_clauses([clauses("", text)], self.embedder2)[0] if self.embedder2 else None
+        vector2 = None if clauses2 is None else query_vector(clauses2, False)
+        return Query(vector=vector, vector2=vector2, tokens=tokenize(text), clauses2=clauses2, script=script_of(text))
+
+    def _query_clauses(self, item: CatalogItem, stored: np.ndarray | None) -> np.ndarray | None:
+        """Second-model clause vectors of a query item: kept in the index, recently asked, or encoded now."""
+        if self.embedder2 is None:
+            return None
+        if stored is not None:
+            return stored
+        key = (item.kind, item.id, content_digest(item))
+        with self._clause_lock:
+            cached = self._clause_cache.get(key)
+            if cached is not None:
+                self._clause_cache.move_to_end(key)
+                return cached
+        vectors = embed_clauses([item_clauses(item)], self.embedder2)[0]
+        with self._clause_lock:
+            self._clause_cache[key] = vectors
+            while len(self._clause_cache) > CLAUSE_CACHE_SIZE:
+                self._clause_cache.popitem(last=False)
+        return vectors
