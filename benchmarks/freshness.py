@@ -31,17 +31,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def answers(url: str) -> bool:
+    """Whether GET url answers 200 right now."""
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def wait_healthy(url: str, timeout: float = 120) -> None:
     """Block until GET url answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
+    if until(lambda: answers(url), timeout, every=0.2) == float("inf"):
+        raise SystemExit(f"{url} did not come up")
 
 
 def token(base: str, login: str) -> dict[str, str]:
@@ -51,13 +52,13 @@ def token(base: str, login: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def until(predicate, timeout: float = 30) -> float:  # type: ignore[no-untyped-def]
-    """Seconds until predicate() is true (polling every 20 ms)."""
+def until(predicate, timeout: float = 30, every: float = 0.02) -> float:  # type: ignore[no-untyped-def]
+    """Seconds until predicate() is true (polling every 20 ms unless told)."""
     start = time.monotonic()
     while not predicate():
         if time.monotonic() - start > timeout:
             return float("inf")
-        time.sleep(0.02)
+        time.sleep(every)
     return time.monotonic() - start
 
 

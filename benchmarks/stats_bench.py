@@ -161,7 +161,7 @@ def run(postgres: bool, args: argparse.Namespace) -> list[tuple[str, float, floa
                  n_outputs=args.outputs)
         print(f"[{engine.dialect.name}] inserted in {time.perf_counter() - t0:.1f} s", flush=True)
         with Session(engine) as s:
-            create_user(s, UserCreate(login="bureau", password="bench-password-1", role="admin"))  # type: ignore[arg-type]
+            create_user(s, data=UserCreate(login="bureau", password="bench-password-1", role="admin"))  # type: ignore[arg-type]
             s.commit()
         engine.dispose()
         with tempfile.TemporaryDirectory() as tmp:

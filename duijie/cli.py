@@ -58,7 +58,7 @@ def create_user_cmd(
                 session.flush()
             org_id = org.id
         try:
-            user = create_user(session, UserCreate(login=login, password=password, role=role,  # type: ignore[arg-type]
+            user = create_user(session, data=UserCreate(login=login, password=password, role=role,  # type: ignore[arg-type]
                                                    organisation_id=org_id))
         except ValidationError as exc:
             console.print(f"[red]输入有误 / invalid input:[/red] {exc}")

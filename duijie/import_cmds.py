@@ -74,7 +74,7 @@ def _import_zhibei(session: Session, folder: Path) -> None:
 def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, organisation: str | None,
                  partial: bool) -> None:
     from services.catalog.accounts.vocab import OrgKind
-    from services.catalog.core.errors import AppError
+    from services.catalog.core.errors import AppError, localise
     from services.catalog.imports.run import Upload, run_import
     from services.catalog.imports.service import operator
     from services.catalog.imports.zhibei import ensure_organisation
@@ -94,7 +94,7 @@ def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, org
                                  on_progress=lambda done: bar.update(task, completed=done))
     except AppError as exc:
         session.rollback()
-        _print_row_errors(exc.detail)
+        _print_row_errors([localise(row, True) for row in exc.detail])
         console.print(f"[red]{exc.zh}[/red]")
         raise typer.Exit(1) from exc
     result = outcome.result

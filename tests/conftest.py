@@ -86,7 +86,7 @@ class Catalog:
             default_kind = {"university": "university", "broker": "broker_agency"}.get(role, "enterprise")
             org_id = self.org(org, kind or default_kind, region)
         with Session(self.engine) as s:
-            create_user(s, UserCreate(login=login, password=PASSWORD, role=role, organisation_id=org_id))  # type: ignore[arg-type]
+            create_user(s, data=UserCreate(login=login, password=PASSWORD, role=role, organisation_id=org_id))  # type: ignore[arg-type]
             s.commit()
         r = self.client.post("/api/v1/auth/token", data={"username": login, "password": PASSWORD})
         assert r.status_code == 200, r.text

@@ -5,9 +5,9 @@ import io
 from typing import Any
 
 import httpx
-from openpyxl import Workbook
 from sqlmodel import Session, func, select
 
+from services.catalog.imports.export import to_xlsx
 from services.catalog.items.models import ChangeLog, ResearchOutput, TechNeed
 from tests.conftest import Catalog
 
@@ -25,15 +25,7 @@ def output_row(n: int, **overrides: Any) -> list[Any]:
 
 def xlsx_bytes(headers: list[str], rows: list[list[Any]]) -> bytes:
     """An XLSX workbook with one header row and the rows."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(headers)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return to_xlsx(headers, iter(rows), "Sheet")
 
 
 def csv_bytes(headers: list[str], rows: list[list[Any]], encoding: str = "utf-8") -> bytes:

@@ -85,7 +85,7 @@ def test_a_rolled_back_write_leaves_no_change(catalog: Catalog) -> None:
     fast_user(catalog, "ent_a", "enterprise", "甲公司")
     with Session(catalog.engine) as s:
         user = s.exec(select(User).where(User.login == "ent_a")).one()
-        create_item(s, NEEDS, user=user, data=NeedCreate(title="回滚的需求"))
+        create_item(s, spec=NEEDS, user=user, data=NeedCreate(title="回滚的需求"))
         s.rollback()
     assert read_feed(catalog) == {"changes": [], "last_seq": 0}
     assert catalog.client.get(f"{API}/needs").json()["count"] == 0
@@ -108,9 +108,9 @@ def test_a_write_from_a_stale_read_is_refused(catalog: Catalog) -> None:
     first = c.post(f"{API}/needs", json={"title": "原标题"}, headers=ent).json()["id"]
     second = c.post(f"{API}/needs", json={"title": "另一个"}, headers=ent).json()["id"]
     attempts: list[tuple[int, Callable[[Session, TechNeed, User], object], type[Exception]]] = [
-        (first, lambda s, n, u: apply_update(s, n, user=u, values={"title": "慢的编辑"}, expected_version=1), Conflict),
-        (second, lambda s, n, u: apply_update(s, n, user=u, values={"title": "慢的编辑"}, expected_version=1), NotFound),
-        (second, lambda s, n, u: delete_item(s, n, user=u), NotFound),
+        (first, lambda s, n, u: apply_update(s, item=n, user=u, values={"title": "慢的编辑"}, expected_version=1), Conflict),
+        (second, lambda s, n, u: apply_update(s, item=n, user=u, values={"title": "慢的编辑"}, expected_version=1), NotFound),
+        (second, lambda s, n, u: delete_item(s, item=n, user=u), NotFound),
     ]
     stale = [_stale_copy(catalog, item_id) for item_id, _, _ in attempts]  # all read before the changes
     assert c.patch(f"{API}/needs/{first}", json={"version": 1, "title": "别人先改了"}, headers=ent).status_code == 200

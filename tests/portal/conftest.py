@@ -1,5 +1,6 @@
 """Browser fixtures: the catalog and the matcher as real processes on free ports, and headless Chromium."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -71,12 +72,12 @@ class Stack:
 
 
 def _matcher_available() -> bool:
-    try:
+    with contextlib.suppress(ImportError):
         import duijie.matcher_cmds  # noqa: F401
         import services.matcher.main  # noqa: F401
-    except ImportError:
-        return False
-    return True
+
+        return True
+    return False
 
 
 def _seed_demo(data: Path) -> None:

@@ -20,7 +20,7 @@ def _post_need(catalog: Catalog, login: str, org: str, **fields: object) -> int:
         user = s.exec(select(User).where(User.login == login)).one()
         data = NeedCreate(title=str(fields.pop("title", "极片涂布缺陷检测")),
                           description="涂布线人工目检漏检率高，需要在线视觉检测系统。", **fields)  # type: ignore[arg-type]
-        need = create_item(s, NEEDS, user=user, data=data)
+        need = create_item(s, spec=NEEDS, user=user, data=data)
         s.commit()
         return need.id or 0
 
@@ -30,9 +30,9 @@ def test_search_lists_published_outputs_with_count_and_filters(catalog: Catalog)
     with Session(catalog.engine) as s:
         user = s.exec(select(User).where(User.login == "uni1")).one()
         for i in range(12):
-            create_item(s, OUTPUTS, user=user, data=OutputCreate(
+            create_item(s, spec=OUTPUTS, user=user, data=OutputCreate(
                 title=f"锂电池回收技术{i}", summary="湿法冶金回收镍钴锰", cluster="新能源电池" if i % 2 else "新材料"))  # type: ignore[arg-type]
-        create_item(s, OUTPUTS, user=user, data=OutputCreate(title="草稿成果", summary="未发布", status="draft"))  # type: ignore[arg-type]
+        create_item(s, spec=OUTPUTS, user=user, data=OutputCreate(title="草稿成果", summary="未发布", status="draft"))  # type: ignore[arg-type]
         s.commit()
     client = portal_client(catalog.client.app)
     page = client.get("/outputs")

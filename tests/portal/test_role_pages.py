@@ -22,9 +22,9 @@ def _seed_pair(catalog: Catalog) -> tuple[int, int]:
     catalog.user("bro", "broker", "服务中心")
     with Session(catalog.engine) as s:
         users = {u.login: u for u in s.exec(select(User)).all()}
-        need = create_item(s, NEEDS, user=users["ent"], data=NeedCreate(
+        need = create_item(s, spec=NEEDS, user=users["ent"], data=NeedCreate(
             title="废旧电池回收工艺", description="需要高回收率的湿法回收工艺", region="新会区"))  # type: ignore[arg-type]
-        output = create_item(s, OUTPUTS, user=users["uni"], data=OutputCreate(
+        output = create_item(s, spec=OUTPUTS, user=users["uni"], data=OutputCreate(
             title="湿法回收技术", summary="从废旧电池中回收镍钴锰"))  # type: ignore[arg-type]
         assert isinstance(need, TechNeed) and isinstance(output, ResearchOutput)
         service.propose(s, user=users["bro"], need=need, output=output, score=0.8,

@@ -9,7 +9,7 @@ from services.catalog.core.errors import Conflict, NotFound, ValidationFailed
 from services.catalog.core.security import hash_password
 
 
-def create_user(session: Session, data: UserCreate) -> User:
+def create_user(session: Session, *, data: UserCreate) -> User:
     """Create a user (not committed); non-admins must belong to an existing organisation."""
     if session.exec(select(User).where(User.login == data.login)).first() is not None:
         raise Conflict(f"登录名 {data.login} 已被使用", f"Login {data.login} is taken")

@@ -75,8 +75,8 @@ def _field_path(loc: tuple[Any, ...], kind: str = "") -> str:
     return ".".join(parts) or "body"
 
 
-def _localise(row: dict[str, Any], zh: bool) -> dict[str, Any]:
-    # A detail row may carry {"zh", "en"} instead of one message; the caller gets their language.
+def localise(row: dict[str, Any], zh: bool) -> dict[str, Any]:
+    """A detail row in one language: its {"zh", "en"} pair becomes the caller's "message"."""
     if "zh" not in row:
         return row
     rest = {k: v for k, v in row.items() if k not in ("zh", "en")}
@@ -90,7 +90,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         zh = wants_chinese(request)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        detail = [_localise(d, zh) for d in exc.detail]
+        detail = [localise(d, zh) for d in exc.detail]
         return JSONResponse(_body(exc.code, exc.zh if zh else exc.en, detail), exc.status_code, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -51,7 +51,7 @@ def export_rows(session: Session, spec: KindSpec, user: User | None, query: List
     """The rows (already neutralised) of every item the caller may see that matches the list filters."""
     page, sent = 1, 0
     while sent < MAX_ROWS:
-        items, total = list_items(session, spec, user, dataclasses.replace(query, page=page, page_size=PAGE))
+        items, total = list_items(session, spec=spec, user=user, query=dataclasses.replace(query, page=page, page_size=PAGE))
         orgs = organisations_by_id(session, {i.organisation_id for i in items})
         for item in items:
             row: list[Any] = [item.id]

@@ -35,7 +35,7 @@ class JobStatus:
     failed = "failed"
 
 
-def start_job(engine: sa.Engine, spec: KindSpec, *, user: User, validated: Validated) -> ImportJob:
+def start_job(*, engine: sa.Engine, spec: KindSpec, user: User, validated: Validated) -> ImportJob:
     """Record a job for the validated rows and start writing them in a background thread."""
     job = ImportJob(id=str(uuid.uuid4()), kind=spec.kind, total=len(validated.rows), created_by=user.id or 0,
                     heartbeat_at=utcnow())
@@ -70,7 +70,7 @@ def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Vali
                                 on_progress=progress, commit_every=COMMIT_EVERY)
             job.status = JobStatus.succeeded
             job.processed = job.total
-            job.result = result_of(spec, validated, written=True, counts=counts.as_dict()).model_dump(mode="json")
+            job.result = result_of(spec=spec, validated=validated, written=True, counts=counts.as_dict()).model_dump(mode="json")
         except Exception as exc:
             # Rows of chunks already committed stay; re-running the same file completes it idempotently.
             log.exception("import job %s failed", job_id)
@@ -119,7 +119,7 @@ def interrupt_if_stale(session: Session, job: ImportJob, stale_after: timedelta)
     session.refresh(job)
 
 
-def read_job(session: Session, job_id: str, user: User, stale_after: timedelta) -> JobPublic:
+def read_job(session: Session, *, job_id: str, user: User, stale_after: timedelta) -> JobPublic:
     """A job, visible only to its creator and to admins (404 for anyone else); one cut off by a restart reads failed."""
     job = session.get(ImportJob, job_id)
     if job is None or (job.created_by != user.id and user.role != Role.admin):

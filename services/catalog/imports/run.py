@@ -59,17 +59,17 @@ def run_import(*, session: Session, engine: sa.Engine, spec: KindSpec, user: Use
 
     `background` True always starts a job, False never does, None does from `threshold` valid rows up.
     """
-    check_importer(session, spec, user, requested_org)
+    check_importer(session, spec=spec, user=user, requested_org=requested_org)
     sheet = read_sheet(upload.data, upload.filename, upload.content_type)
-    validated = validate_upload(session, spec, user, sheet, requested_org=requested_org, zh=zh)
-    refuse_if_invalid(spec, validated, partial=partial)
+    validated = validate_upload(session, spec=spec, user=user, sheet=sheet, requested_org=requested_org, zh=zh)
+    refuse_if_invalid(spec=spec, validated=validated, partial=partial)
     if dry_run:
-        return Outcome(result=result_of(spec, validated, written=False, dry_run=True))
+        return Outcome(result=result_of(spec=spec, validated=validated, written=False, dry_run=True))
     if background or (background is None and len(validated.rows) >= threshold):
         session.close()  # the job writes in its own sessions; this one must not hold a transaction meanwhile
-        return Outcome(job=start_job(engine, spec, user=user, validated=validated))
+        return Outcome(job=start_job(engine=engine, spec=spec, user=user, validated=validated))
     try:
-        return Outcome(result=import_now(session, spec, user, validated, on_progress=on_progress))
+        return Outcome(result=import_now(session, spec=spec, user=user, validated=validated, on_progress=on_progress))
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("导入时与同时进行的另一次导入冲突，请重试", "Another import ran at the same time; retry") from exc

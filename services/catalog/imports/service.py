@@ -4,7 +4,7 @@ from sqlmodel import Session, select
 
 from services.catalog.accounts.models import Organisation, User
 from services.catalog.accounts.vocab import Role
-from services.catalog.core.errors import AppError, Forbidden, NotFound
+from services.catalog.core.errors import Forbidden, NotFound, ValidationFailed, localise
 from services.catalog.imports.parsing import Sheet
 from services.catalog.imports.schemas import ImportResult, RowError
 from services.catalog.imports.upsert import Progress, write_rows
@@ -12,7 +12,7 @@ from services.catalog.imports.validation import OrgScope, Validated, validate_sh
 from services.catalog.items.kinds import KindSpec
 
 
-def check_importer(session: Session, spec: KindSpec, user: User, requested_org: int | None) -> None:
+def check_importer(session: Session, *, spec: KindSpec, user: User, requested_org: int | None) -> None:
     """Owners import for their own organisation, admins for any; everyone else gets 403."""
     if user.role == Role.admin:
         if requested_org is not None and session.get(Organisation, requested_org) is None:
@@ -24,7 +24,7 @@ def check_importer(session: Session, spec: KindSpec, user: User, requested_org: 
         raise Forbidden(f"只能导入本单位的{spec.zh}", f"You may only import your own organisation's {spec.en}s")
 
 
-def org_scope(session: Session, user: User, requested_org: int | None) -> OrgScope:
+def org_scope(session: Session, *, user: User, requested_org: int | None) -> OrgScope:
     """The organisations rows may name: any (admins, default the requested one) or only the caller's own."""
     if user.role != Role.admin:
         own = user.organisation_id
@@ -35,10 +35,10 @@ def org_scope(session: Session, user: User, requested_org: int | None) -> OrgSco
                     {oid for oid, _ in orgs if oid is not None})
 
 
-def validate_upload(session: Session, spec: KindSpec, user: User, sheet: Sheet, *, requested_org: int | None,
+def validate_upload(session: Session, *, spec: KindSpec, user: User, sheet: Sheet, requested_org: int | None,
                     zh: bool) -> Validated:
     """Validate a parsed upload; 403 (with the rows) if any row names another organisation."""
-    validated = validate_sheet(spec.kind, sheet, org_scope(session, user, requested_org), zh=zh)
+    validated = validate_sheet(spec.kind, sheet, org_scope(session, user=user, requested_org=requested_org), zh=zh)
     if validated.foreign_rows:
         first = validated.foreign_rows[0]["row"]
         raise Forbidden(f"第 {first} 行等 {len(validated.foreign_rows)} 行属于其他单位，只能导入本单位的{spec.zh}",
@@ -47,7 +47,7 @@ def validate_upload(session: Session, spec: KindSpec, user: User, sheet: Sheet, 
     return validated
 
 
-def refuse_if_invalid(spec: KindSpec, validated: Validated, *, partial: bool) -> None:
+def refuse_if_invalid(*, spec: KindSpec, validated: Validated, partial: bool) -> None:
     """422 naming the first bad row and column unless every row is valid (or, with partial, at least one)."""
     errors = validated.errors
     if not errors or (partial and validated.rows):
@@ -55,30 +55,29 @@ def refuse_if_invalid(spec: KindSpec, validated: Validated, *, partial: bool) ->
     first = errors[0]
     bad_rows = len({e["row"] for e in errors})
     nothing = "没有可导入的有效行" if partial else "未写入任何数据"
-    raise AppError(
-        f"第 {first['row']} 行“{first['column']}”：{first['message']}（共 {bad_rows} 行有误，{nothing}）",
-        f"Row {first['row']}, column '{first['column']}': {first['message']} "
+    raise ValidationFailed(
+        f"第 {first['row']} 行“{first['column']}”：{first['zh']}（共 {bad_rows} 行有误，{nothing}）",
+        f"Row {first['row']}, column '{first['column']}': {first['en']} "
         f"({bad_rows} bad rows; {'no valid rows' if partial else 'nothing was written'})",
-        status_code=422, code="validation_error", detail=errors)
+        detail=errors)
 
 
-def result_of(spec: KindSpec, validated: Validated, *, written: bool, dry_run: bool = False,
+def result_of(*, spec: KindSpec, validated: Validated, written: bool, dry_run: bool = False,
               counts: dict[str, int] | None = None) -> ImportResult:
     """The result body of an import."""
     return ImportResult(
         kind=spec.kind, total=validated.total, valid=len(validated.rows),
         failed=len({e["row"] for e in validated.errors}), written=written, dry_run=dry_run,
-        errors=[RowError.model_validate(e) for e in validated.errors], ignored_columns=validated.ignored_columns,
+        errors=[RowError.model_validate(localise(e, validated.zh)) for e in validated.errors], ignored_columns=validated.ignored_columns,
         **(counts or {}),
     )
 
 
-def import_now(session: Session, spec: KindSpec, user: User, validated: Validated, *,
-               on_progress: Progress | None = None) -> ImportResult:
+def import_now(session: Session, *, spec: KindSpec, user: User, validated: Validated, on_progress: Progress | None = None) -> ImportResult:
     """Write the valid rows in one transaction and commit."""
     counts = write_rows(session, spec, user=user, rows=validated.rows, fields=validated.fields, on_progress=on_progress)
     session.commit()
-    return result_of(spec, validated, written=True, counts=counts.as_dict())
+    return result_of(spec=spec, validated=validated, written=True, counts=counts.as_dict())
 
 
 def operator() -> User:

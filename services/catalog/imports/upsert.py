@@ -64,13 +64,13 @@ def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[Valid
         external_id = getattr(row.data, "external_id", None)
         item = existing.get((row.organisation_id, external_id)) if external_id else None
         if item is None:
-            create_item(session, spec, user=user, data=row.data.model_copy(update={"organisation_id": row.organisation_id}))
+            create_item(session, spec=spec, user=user, data=row.data.model_copy(update={"organisation_id": row.organisation_id}))
             counts.created += 1
         else:
             values = _values(row.data, fields)
             # Identical to what was read in this transaction: skip apply_update and its row lock and reload.
             same = all(getattr(item, k) == v for k, v in values.items())
-            if not same and apply_update(session, item, user=user, values=values, expected_version=None):
+            if not same and apply_update(session, item=item, user=user, values=values, expected_version=None):
                 counts.updated += 1
             else:
                 counts.unchanged += 1

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from services.catalog.core.errors import AppError
+from services.catalog.core.errors import ValidationFailed
 from services.catalog.core.i18n import translate_error
 from services.catalog.imports.columns import (
     COLUMNS,
@@ -61,6 +61,7 @@ class Validated:
     ignored_columns: list[str]
     total: int
     foreign_rows: list[dict[str, Any]] = field(default_factory=list)
+    zh: bool = True  # the language the result is reported in (column names follow it already)
 
 
 def clean_cell(value: Any) -> Any:
@@ -127,8 +128,9 @@ def convert(kind: ItemKind, field_name: str, value: Any) -> Any:
     return canonical_value(kind, field_name, value)
 
 
-def _msg(zh: bool, zh_text: str, en_text: str) -> str:
-    return zh_text if zh else en_text
+def _both(zh_text: str, en_text: str) -> dict[str, str]:
+    """A problem in both languages; the caller's half is chosen when it is shown (core.errors.localise)."""
+    return {"zh": zh_text, "en": en_text}
 
 
 def map_headers(kind: ItemKind, headers: list[str], zh: bool) -> tuple[dict[str, Column], list[str]]:
@@ -145,25 +147,24 @@ def map_headers(kind: ItemKind, headers: list[str], zh: bool) -> tuple[dict[str,
             ignored.append(header)
             continue
         if column.field in seen:
-            raise AppError(f"“{seen[column.field]}”和“{header}”两列都表示{column.header}，请只保留一列",
-                           f"Columns '{seen[column.field]}' and '{header}' both mean {column.field}; keep one",
-                           status_code=422, code="validation_error",
-                           detail=[{"row": 1, "column": header, "message": _msg(zh, "重复的列", "duplicate column")}])
+            raise ValidationFailed(f"“{seen[column.field]}”和“{header}”两列都表示{column.header}，请只保留一列",
+                                   f"Columns '{seen[column.field]}' and '{header}' both mean {column.field}; keep one",
+                                   detail=[{"row": 1, "column": header, **_both("重复的列", "duplicate column")}])
         seen[column.field] = header
         mapped[header] = column
     return mapped, ignored
 
 
-def _resolve_org(value: Any, scope: OrgScope, zh: bool) -> tuple[int | None, str | None]:
+def _resolve_org(value: Any, scope: OrgScope) -> tuple[int | None, dict[str, str] | None]:
     if value is None:
         if scope.default_id is None:
-            return None, _msg(zh, "请填写单位名称，或在上传时指定 organisation_id",
-                              "Name the organisation here or pass organisation_id with the upload")
+            return None, _both("请填写单位名称，或在上传时指定 organisation_id",
+                               "Name the organisation here or pass organisation_id with the upload")
         return scope.default_id, None
     text = str(value).strip()
     org_id = int(text) if text.isdigit() and int(text) in scope.ids else scope.by_name.get(text)
     if org_id is None:
-        return None, _msg(zh, f"单位“{text}”不存在", f"Organisation '{text}' does not exist")
+        return None, _both(f"单位“{text}”不存在", f"Organisation '{text}' does not exist")
     return org_id, None
 
 
@@ -177,7 +178,7 @@ def validate_sheet(kind: ItemKind, sheet: Sheet, scope: OrgScope, *, zh: bool) -
         return header_of.get(field_name) or default_header.get(field_name, field_name)
 
     model = CREATE_MODELS[kind]
-    result = Validated([], [], {c.field for c in mapped.values()} - {ORGANISATION}, ignored, len(sheet.rows))
+    result = Validated([], [], {c.field for c in mapped.values()} - {ORGANISATION}, ignored, len(sheet.rows), zh=zh)
     seen_ids: dict[tuple[int, str], int] = {}
     for raw in sheet.rows:
         data: dict[str, Any] = {}
@@ -192,13 +193,13 @@ def validate_sheet(kind: ItemKind, sheet: Sheet, scope: OrgScope, *, zh: bool) -
             else:
                 data[column.field] = convert(kind, column.field, cleaned)
         errors: list[dict[str, Any]] = []
-        org_id, org_error = _resolve_org(org_cell, scope, zh)
+        org_id, org_error = _resolve_org(org_cell, scope)
         if not scope.may_choose and (org_error or org_id != scope.default_id):
             result.foreign_rows.append({"row": raw.number, "column": column_name(ORGANISATION),
-                                        "message": _msg(zh, "只能导入本单位的数据", "You may only import your own organisation's items")})
+                                        **_both("只能导入本单位的数据", "You may only import your own organisation's items")})
             continue
         if org_error:
-            errors.append({"row": raw.number, "column": column_name(ORGANISATION), "message": org_error})
+            errors.append({"row": raw.number, "column": column_name(ORGANISATION), **org_error})
         try:
             item = model.model_validate(data)
         except ValidationError as exc:
@@ -206,15 +207,14 @@ def validate_sheet(kind: ItemKind, sheet: Sheet, scope: OrgScope, *, zh: bool) -
                 loc = err.get("loc") or ()
                 name = str(loc[0]) if loc else ("budget_min_yuan" if "budget_min_yuan" in data else "")
                 errors.append({"row": raw.number, "column": column_name(name) if name else "",
-                               "message": translate_error(dict(err), zh)})
+                               **_both(translate_error(dict(err), True), translate_error(dict(err), False))})
             item = None
         external_id = data.get("external_id")
         if org_id is not None and isinstance(external_id, str):
             key = (org_id, external_id.strip())
             if key in seen_ids:
                 errors.append({"row": raw.number, "column": column_name("external_id"),
-                               "message": _msg(zh, f"外部编号与第 {seen_ids[key]} 行重复",
-                                               f"Same external id as row {seen_ids[key]}")})
+                               **_both(f"外部编号与第 {seen_ids[key]} 行重复", f"Same external id as row {seen_ids[key]}")})
             else:
                 seen_ids[key] = raw.number
         if errors:

@@ -10,61 +10,53 @@ from sqlmodel import JSON, Column, Field, SQLModel
 from services.catalog.core.tables import enum_col, utcnow
 
 
-class ResearchOutput(SQLModel, table=True):
+class CatalogItemColumns(SQLModel):
+    """The columns research outputs and technology needs have in common."""
+
+    # Each table builds its own columns from these fields, so none may be a shared Column object (sa_column).
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=300)
+    keywords: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    language: str = Field(default="zh", sa_type=enum_col(8))
+    field: str | None = Field(default=None, max_length=100, index=True)
+    industry_section: str | None = Field(default=None, sa_type=enum_col(40))
+    cluster: str | None = Field(default=None, sa_type=enum_col(), index=True)
+    cooperation_modes: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    contact: str | None = Field(default=None, max_length=200)
+    external_id: str | None = Field(default=None, max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
+    version: int = 1
+
+
+class ResearchOutput(CatalogItemColumns, table=True):
     """A research output (科技成果) published by a university or institute."""
 
     __tablename__ = "research_output"
     __table_args__ = (sa.UniqueConstraint("organisation_id", "external_id", name="uq_output_external_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    title: str = Field(max_length=300)
     summary: str = Field(default="", sa_type=sa.Text)
-    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    language: str = Field(default="zh", sa_type=enum_col(8))
-    field: str | None = Field(default=None, max_length=100, index=True)
-    industry_section: str | None = Field(default=None, sa_type=enum_col(40))
-    cluster: str | None = Field(default=None, sa_type=enum_col(), index=True)
     maturity: str | None = Field(default=None, sa_type=enum_col())
     ip_form: str | None = Field(default=None, sa_type=enum_col())
     patent_numbers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    cooperation_modes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     price_yuan: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
-    contact: str | None = Field(default=None, max_length=200)
     status: str = Field(default="draft", sa_type=enum_col(), index=True)
-    external_id: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
-    version: int = 1
 
 
-class TechNeed(SQLModel, table=True):
+class TechNeed(CatalogItemColumns, table=True):
     """A technology need (企业技术需求) posted by an enterprise."""
 
     __tablename__ = "tech_need"
     __table_args__ = (sa.UniqueConstraint("organisation_id", "external_id", name="uq_need_external_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
-    title: str = Field(max_length=300)
     description: str = Field(default="", sa_type=sa.Text)
-    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    language: str = Field(default="zh", sa_type=enum_col(8))
-    field: str | None = Field(default=None, max_length=100, index=True)
-    industry_section: str | None = Field(default=None, sa_type=enum_col(40))
-    cluster: str | None = Field(default=None, sa_type=enum_col(), index=True)
     region: str | None = Field(default=None, max_length=50, index=True)
     budget_min_yuan: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
     budget_max_yuan: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
     deadline: date | None = None
-    cooperation_modes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     confidentiality: str = Field(default="public", sa_type=enum_col(), index=True)
     status: str = Field(default="open", sa_type=enum_col(), index=True)
-    contact: str | None = Field(default=None, max_length=200)
-    external_id: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
-    version: int = 1
 
 
 class ChangeLog(SQLModel, table=True):

@@ -28,7 +28,7 @@ def price_label(output: ResearchOutput) -> str:
     return "面议" if output.price_yuan is None else f"{output.price_yuan:,.2f} 元"
 
 
-def present_outputs(session: Session, outputs: list[ResearchOutput], viewer: User | None = None) -> list[OutputPublic]:
+def present_outputs(session: Session, *, outputs: list[ResearchOutput], viewer: User | None = None) -> list[OutputPublic]:
     """Outputs with their owner's name and region, contact only for those who may see it."""
     orgs = organisations_by_id(session, {o.organisation_id for o in outputs})
     result = []
@@ -42,7 +42,7 @@ def present_outputs(session: Session, outputs: list[ResearchOutput], viewer: Use
     return result
 
 
-def present_needs(session: Session, needs: list[TechNeed], viewer: User | None = None) -> list[NeedPublic]:
+def present_needs(session: Session, *, needs: list[TechNeed], viewer: User | None = None) -> list[NeedPublic]:
     """Needs with their owner's name, contact only for those who may see it."""
     orgs = organisations_by_id(session, {n.organisation_id for n in needs})
     return [

@@ -32,8 +32,7 @@ def visible_clause(spec: KindSpec, user: User | None) -> Any:
     return public
 
 
-def get_visible(session: Session, spec: KindSpec, item_id: int, user: User | None, *,
-                for_update: bool = False) -> Item:
+def get_visible(session: Session, *, spec: KindSpec, item_id: int, user: User | None, for_update: bool = False) -> Item:
     """An item the caller may read; 404 (never 403) for one they may not, so its existence stays private."""
     stmt = select(spec.table).where(col(spec.table.id) == item_id, visible_clause(spec, user))
     if for_update:
@@ -71,7 +70,7 @@ class ListQuery:
 SORTABLE = {"updated_at", "created_at", "title", "id", "relevance"}
 
 
-def list_items(session: Session, spec: KindSpec, user: User | None, query: ListQuery) -> tuple[list[Item], int]:
+def list_items(session: Session, *, spec: KindSpec, user: User | None, query: ListQuery) -> tuple[list[Item], int]:
     """One page of the items the caller may see that match the query, and their total count."""
     table = spec.table
     stmt = select(table).where(visible_clause(spec, user))

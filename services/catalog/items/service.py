@@ -30,7 +30,7 @@ def _lock_current(session: Session, spec: KindSpec, item: Item) -> None:
         raise not_found(spec, item_id) from exc
 
 
-def check_can_write(spec: KindSpec, user: User, organisation_id: int) -> None:
+def check_can_write(*, spec: KindSpec, user: User, organisation_id: int) -> None:
     """Admins write anything; owners write only their own organisation's items."""
     if user.role == Role.admin:
         return
@@ -40,7 +40,7 @@ def check_can_write(spec: KindSpec, user: User, organisation_id: int) -> None:
         raise Forbidden(f"只能管理本单位的{spec.zh}", f"You may only manage your own organisation's {spec.en}s")
 
 
-def owner_org_id(session: Session, spec: KindSpec, user: User, requested: int | None) -> int:
+def owner_org_id(session: Session, *, spec: KindSpec, user: User, requested: int | None) -> int:
     """The organisation a new item belongs to: the caller's own, or (admins) the one named."""
     org_id = requested if requested is not None else user.organisation_id
     if org_id is None:
@@ -48,7 +48,7 @@ def owner_org_id(session: Session, spec: KindSpec, user: User, requested: int | 
                                detail=[{"column": "organisation_id", "zh": "不属于任何单位的用户须指定", "en": "required for users without an organisation"}])
     if session.get(Organisation, org_id) is None:
         raise NotFound(f"单位 {org_id} 不存在", f"Organisation {org_id} does not exist")
-    check_can_write(spec, user, org_id)
+    check_can_write(spec=spec, user=user, organisation_id=org_id)
     return org_id
 
 
@@ -68,10 +68,10 @@ def _log(session: Session, spec: KindSpec, op: ChangeOp, item: Item) -> None:
     append_change(session, op=op, kind=spec.kind, item_id=item.id, item=wire)
 
 
-def create_item(session: Session, spec: KindSpec, *, user: User, data: BaseModel) -> Item:
+def create_item(session: Session, *, spec: KindSpec, user: User, data: BaseModel) -> Item:
     """Create an item for the caller (not committed); logs the change and indexes its terms."""
     values = data.model_dump(exclude={"organisation_id"})
-    org_id = owner_org_id(session, spec, user, getattr(data, "organisation_id", None))
+    org_id = owner_org_id(session, spec=spec, user=user, requested=getattr(data, "organisation_id", None))
     serialise_writes(session)
     item = spec.table(**values, organisation_id=org_id)
     item.language = detect_language(f"{item.title} {getattr(item, spec.text_field)}")
@@ -82,11 +82,11 @@ def create_item(session: Session, spec: KindSpec, *, user: User, data: BaseModel
     return item
 
 
-def apply_update(session: Session, item: Item, *, user: User, values: dict[str, Any],
+def apply_update(session: Session, *, item: Item, user: User, values: dict[str, Any],
                  expected_version: int | None) -> bool:
     """Change an item's fields (not committed); returns False when nothing changed."""
     spec = spec_of(item)
-    check_can_write(spec, user, item.organisation_id)
+    check_can_write(spec=spec, user=user, organisation_id=item.organisation_id)
     _lock_current(session, spec, item)
     if expected_version is not None and expected_version != item.version:
         raise Conflict(
@@ -116,10 +116,10 @@ def _check_budget(low: Any, high: Any) -> None:
                                detail=[{"column": "budget_min_yuan", "zh": "不能高于预算上限", "en": "must not exceed budget_max_yuan"}])
 
 
-def delete_item(session: Session, item: Item, *, user: User) -> None:
+def delete_item(session: Session, *, item: Item, user: User) -> None:
     """Delete an item (not committed) and log it."""
     spec = spec_of(item)
-    check_can_write(spec, user, item.organisation_id)
+    check_can_write(spec=spec, user=user, organisation_id=item.organisation_id)
     _lock_current(session, spec, item)
     session.exec(delete(SearchTerm).where(col(SearchTerm.kind) == spec.kind, col(SearchTerm.item_id) == item.id))
     item_id = item.id

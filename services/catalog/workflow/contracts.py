@@ -66,7 +66,7 @@ def register(session: Session, *, user: User, data: ContractCreate) -> TechContr
     need: TechNeed | None = None
     output: ResearchOutput | None = None
     if data.match_id is not None:
-        match = get_match(session, data.match_id, user, for_update=True)
+        match = get_match(session, match_id=data.match_id, user=user, for_update=True)
         if data.need_id is not None and data.need_id != match.need_id:
             raise _invalid(f"对接 {match.id} 对应的是需求 {match.need_id}，不是 {data.need_id}",
                            f"Match {match.id} belongs to need {match.need_id}, not {data.need_id}", "need_id")

@@ -37,7 +37,7 @@ def visible_clause(user: User) -> Any:
     return sa.false()
 
 
-def get_match(session: Session, match_id: int, user: User, *, for_update: bool = False) -> Match:
+def get_match(session: Session, *, match_id: int, user: User, for_update: bool = False) -> Match:
     """A match the caller may see (404 otherwise, so others' pairs stay private); optionally row-locked."""
     stmt = select(Match).where(col(Match.id) == match_id, visible_clause(user))
     if for_update:
@@ -165,7 +165,7 @@ def shortlist_many(session: Session, *, user: User, match_ids: list[int],
     refused: list[dict[str, Any]] = []
     for match_id in dict.fromkeys(match_ids):
         try:
-            match = get_match(session, match_id, user, for_update=True)
+            match = get_match(session, match_id=match_id, user=user, for_update=True)
             transition(session, match=match, user=user, to=MatchStatus.shortlisted, note=note)
         except AppError as exc:
             refused.append({"match_id": match_id, "error": exc.code, "message_zh": exc.zh, "message_en": exc.en})
@@ -197,7 +197,7 @@ def add_note(session: Session, *, match: Match, user: User, note: str) -> None:
     _event(session, match, user, EventKind.note, from_status=match.status, to_status=match.status, note=note)
 
 
-def side_of(session: Session, match: Match, user: User) -> Side:
+def side_of(session: Session, *, match: Match, user: User) -> Side:
     """Which party of the match the caller speaks for (403 if neither)."""
     need, output = _parties(session, match)
     if user.role == Role.enterprise and user.organisation_id == need.organisation_id:
@@ -211,7 +211,7 @@ def side_of(session: Session, match: Match, user: User) -> Side:
 def respond(session: Session, *, match: Match, user: User, accept: bool, reason: str | None,
             note: str | None) -> Match:
     """A party accepts or declines an introduction for its own side (not committed)."""
-    side = side_of(session, match, user)
+    side = side_of(session, match=match, user=user)
     if match.status != MatchStatus.introduced:
         raise Conflict(f"对接 {match.id} 当前为“{label(match.status)}”，不在等待答复的引荐阶段",
                        f"Match {match.id} is {match.status}, not an introduction awaiting an answer")
@@ -245,7 +245,7 @@ def respond(session: Session, *, match: Match, user: User, accept: bool, reason:
     return match
 
 
-def history(session: Session, match: Match) -> list[tuple[MatchEvent, str | None]]:
+def history(session: Session, *, match: Match) -> list[tuple[MatchEvent, str | None]]:
     """A match's history, oldest first, with each actor's display name."""
     rows = session.exec(
         select(MatchEvent, User)

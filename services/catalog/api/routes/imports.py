@@ -80,4 +80,4 @@ add_kind_routes(NEEDS)
 @router.get("/jobs/{job_id}", response_model=JobPublic, tags=["imports"], summary="Progress of an import job")
 def get_job(job_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> JobPublic:
     """Status, progress and result of a background import (its creator and admins only)."""
-    return read_job(session, job_id, user, settings.import_job_stale)
+    return read_job(session, job_id=job_id, user=user, stale_after=settings.import_job_stale)

@@ -90,42 +90,44 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
         if query.status is not None and query.status not in STATUSES[spec.kind]:
             allowed = ", ".join(STATUSES[spec.kind])
             raise _invalid("status", f"不是允许的取值，可选：{allowed}", f"must be one of {allowed}")
-        items, total = list_items(session, spec, user, query)
+        items, total = list_items(session, spec=spec, user=user, query=query)
         return page_model(data=present(session, items, user), count=total)
 
     @router.post("", response_model=public_model, status_code=201, summary=f"Create a {spec.en}")
     def create(body: create_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
         """Create an item owned by the caller's organisation."""
         with _unique_external_id(session, spec):
-            item = create_item(session, spec, user=user, data=body)
+            item = create_item(session, spec=spec, user=user, data=body)
             # Rendered before the commit: afterwards a concurrent delete could make the item unloadable.
             return present(session, [item], user)[0]
 
     @router.get("/{item_id}", response_model=public_model, summary=f"Read a {spec.en}")
     def read(item_id: ItemId, user: OptionalUser, session: SessionDep) -> Any:
         """One item, if the caller may see it."""
-        return present(session, [get_visible(session, spec, item_id, user)], user)[0]
+        return present(session, [get_visible(session, spec=spec, item_id=item_id, user=user)], user)[0]
 
     @router.patch("/{item_id}", response_model=public_model, summary=f"Update a {spec.en}")
     def update(item_id: ItemId, body: update_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
         """Change an item; `version` must be the one you read (else 409)."""
-        item = get_visible(session, spec, item_id, user, for_update=True)
+        item = get_visible(session, spec=spec, item_id=item_id, user=user, for_update=True)
         values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         version = values.pop("version")
         with _unique_external_id(session, spec):
-            apply_update(session, item, user=user, values=values, expected_version=version)
+            apply_update(session, item=item, user=user, values=values, expected_version=version)
             return present(session, [item], user)[0]
 
     @router.delete("/{item_id}", status_code=204, summary=f"Delete a {spec.en}")
     def remove(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Response:
         """Delete an item."""
-        item = get_visible(session, spec, item_id, user, for_update=True)
-        delete_item(session, item, user=user)
+        item = get_visible(session, spec=spec, item_id=item_id, user=user, for_update=True)
+        delete_item(session, item=item, user=user)
         session.commit()
         return Response(status_code=204)
 
     return router
 
 
-outputs_router = make_router(OUTPUTS, OutputCreate, OutputUpdate, OutputPublic, OutputsPublic, present_outputs)
-needs_router = make_router(NEEDS, NeedCreate, NeedUpdate, NeedPublic, NeedsPublic, present_needs)
+outputs_router = make_router(OUTPUTS, OutputCreate, OutputUpdate, OutputPublic, OutputsPublic,
+                             lambda session, items, user: present_outputs(session, outputs=items, viewer=user))
+needs_router = make_router(NEEDS, NeedCreate, NeedUpdate, NeedPublic, NeedsPublic,
+                           lambda session, items, user: present_needs(session, needs=items, viewer=user))

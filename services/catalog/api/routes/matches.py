@@ -47,7 +47,7 @@ def _ranked(request: Request, token: str | None, ask: Ask) -> MatchResponse:
 async def outputs_for_need(request: Request, need_id: ItemId, token: TokenDep, k: K = 10) -> MatchResponse:
     """Research outputs most likely to solve a need, best first, each with why."""
     def ask(session: Session, user: User | None) -> MatchRequest:
-        need = get_visible(session, NEEDS, need_id, user)
+        need = get_visible(session, spec=NEEDS, item_id=need_id, user=user)
         assert isinstance(need, TechNeed)
         return matching.outputs_for_need(need=need, k=k)
 
@@ -58,7 +58,7 @@ async def outputs_for_need(request: Request, need_id: ItemId, token: TokenDep, k
 async def needs_for_output(request: Request, output_id: ItemId, token: TokenDep, k: K = 10) -> MatchResponse:
     """Technology needs an output could serve; brokers-only needs appear to brokers and admins only."""
     def ask(session: Session, user: User | None) -> MatchRequest:
-        output = get_visible(session, OUTPUTS, output_id, user)
+        output = get_visible(session, spec=OUTPUTS, item_id=output_id, user=user)
         assert isinstance(output, ResearchOutput)
         return matching.needs_for_output(session=session, output=output, user=user, k=k)
 

@@ -26,7 +26,7 @@ def list_users(session: SessionDep) -> list[User]:
 @router.post("", response_model=UserPublic, status_code=201)
 def add_user(body: UserCreate, session: SessionDep) -> User:
     """Create a user (admins)."""
-    user = create_user(session, body)
+    user = create_user(session, data=body)
     session.commit()
     return user
 

@@ -104,21 +104,21 @@ def shortlist(body: BulkShortlist, user: StaffUser, session: SessionDep) -> Any:
 @router.get("/{match_id}", response_model=MatchPublic, responses=ERRORS)
 def read(match_id: int, user: CurrentUser, session: SessionDep) -> Any:
     """One match, if the caller may see it; contacts appear once both parties accepted."""
-    return service.present(session, [service.get_match(session, match_id, user)])[0]
+    return service.present(session, [service.get_match(session, match_id=match_id, user=user)])[0]
 
 
 @router.get("/{match_id}/history", response_model=list[EventPublic], responses=ERRORS)
 def read_history(match_id: int, user: CurrentUser, session: SessionDep) -> Any:
     """Every transition, note, assignment and answer of a match, oldest first."""
-    match = service.get_match(session, match_id, user)
+    match = service.get_match(session, match_id=match_id, user=user)
     return [EventPublic(**event.model_dump(exclude={"match_id"}), actor_name=name)
-            for event, name in service.history(session, match)]
+            for event, name in service.history(session, match=match)]
 
 
 @router.post("/{match_id}/transitions", response_model=MatchPublic, responses=ERRORS)
 def move(match_id: int, body: TransitionRequest, user: StaffUser, session: SessionDep) -> Any:
     """Move a match to its next status, or decline it with a reason."""
-    match = service.get_match(session, match_id, user, for_update=True)
+    match = service.get_match(session, match_id=match_id, user=user, for_update=True)
     service.transition(session, match=match, user=user, to=body.to, reason=body.reason, note=body.note,
                        version=body.version)
     session.commit()
@@ -128,7 +128,7 @@ def move(match_id: int, body: TransitionRequest, user: StaffUser, session: Sessi
 @router.post("/{match_id}/assign", response_model=MatchPublic, responses=ERRORS)
 def assign(match_id: int, body: AssignRequest, user: StaffUser, session: SessionDep) -> Any:
     """Put yourself or a colleague in charge of a match."""
-    match = service.get_match(session, match_id, user, for_update=True)
+    match = service.get_match(session, match_id=match_id, user=user, for_update=True)
     service.assign(session, match=match, user=user, broker_id=body.broker_id)
     session.commit()
     return service.present(session, [match])[0]
@@ -137,17 +137,17 @@ def assign(match_id: int, body: AssignRequest, user: StaffUser, session: Session
 @router.post("/{match_id}/notes", response_model=list[EventPublic], status_code=201, responses=ERRORS)
 def add_note(match_id: int, body: NoteCreate, user: StaffUser, session: SessionDep) -> Any:
     """Add a note to a match's history; returns the history."""
-    match = service.get_match(session, match_id, user)
+    match = service.get_match(session, match_id=match_id, user=user)
     service.add_note(session, match=match, user=user, note=body.note)
     session.commit()
     return [EventPublic(**event.model_dump(exclude={"match_id"}), actor_name=name)
-            for event, name in service.history(session, match)]
+            for event, name in service.history(session, match=match)]
 
 
 @router.post("/{match_id}/response", response_model=MatchPublic, responses=ERRORS)
 def respond(match_id: int, body: IntroductionResponse, user: CurrentUser, session: SessionDep) -> Any:
     """A party accepts or declines an introduction for its own side."""
-    match = service.get_match(session, match_id, user, for_update=True)
+    match = service.get_match(session, match_id=match_id, user=user, for_update=True)
     service.respond(session, match=match, user=user, accept=body.accept, reason=body.reason, note=body.note)
     session.commit()
     return service.present(session, [match])[0]

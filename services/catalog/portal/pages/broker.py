@@ -77,11 +77,11 @@ def _candidates(page: PageContext, need: TechNeed) -> tuple[list[dict[str, Any]]
 def pair_view(need_id: int, page: PageDep) -> Response:
     """A need beside its candidate outputs, with score components, explanations and the actions."""
     user = page.require(*STAFF)
-    need = get_visible(page.session, NEEDS, need_id, user)
+    need = get_visible(page.session, spec=NEEDS, item_id=need_id, user=user)
     assert isinstance(need, TechNeed)
 
     rows, matcher_up = _candidates(page, need)
-    return page.render("broker_pair.html", need=present_needs(page.session, [need])[0], rows=rows,
+    return page.render("broker_pair.html", need=present_needs(page.session, needs=[need])[0], rows=rows,
                        matcher_up=matcher_up, reasons=[r.value for r in DeclineReason],
                        done=page.request.query_params.get("done"))
 
@@ -116,7 +116,7 @@ def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form
 
 
 def _pair(page: PageContext, need_id: int, output_id: int, user: User) -> tuple[TechNeed, ResearchOutput]:
-    need = get_visible(page.session, NEEDS, need_id, user)
+    need = get_visible(page.session, spec=NEEDS, item_id=need_id, user=user)
     output = page.session.get(ResearchOutput, output_id)
     if output is None:
         raise NotFound(f"成果 {output_id} 不存在", f"Output {output_id} does not exist")
@@ -152,7 +152,7 @@ def new_contract(page: PageDep, match_id: int | None = None) -> Response:
     values: dict[str, Any] = {name: "" for name in CONTRACT_FIELDS}
     values["signed_on"] = datetime.now(CHINA).date().isoformat()
     if match_id is not None:
-        match = service.get_match(page.session, match_id, user)
+        match = service.get_match(page.session, match_id=match_id, user=user)
         need = page.session.get(TechNeed, match.need_id)
         output = page.session.get(ResearchOutput, match.output_id)
         if need is not None and output is not None:

@@ -8,13 +8,12 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from services.catalog.accounts.vocab import Role
-from services.catalog.core.errors import AppError
 from services.catalog.items.kinds import NEEDS
 from services.catalog.items.models import TechNeed
-from services.catalog.items.repository import get_visible
 from services.catalog.items.schemas import NeedCreate, NeedUpdate
-from services.catalog.items.service import apply_update, create_item
+from services.catalog.items.service import create_item
 from services.catalog.portal.context import PageContext, PageDep
+from services.catalog.portal.editing import own_item, save_form, stored_values
 from services.catalog.portal.forms import field_errors, form_values, split_list
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import matches_of_need
@@ -78,17 +77,15 @@ async def post_need(page: PageDep) -> Response:
     _extra_checks(page, data, errors)
     if errors:
         return _form_page(page, need=None, values=values, errors=errors, status_code=422)
-    need = create_item(page.session, NEEDS, user=user, data=body)
+    need = create_item(page.session, spec=NEEDS, user=user, data=body)
     page.session.commit()
     return page.redirect(f"/needs/{need.id}?posted=1#ranked")
 
 
 def _own_need(page: PageContext, need_id: int) -> TechNeed:
-    user = page.require(Role.enterprise, Role.admin)
-    need = get_visible(page.session, NEEDS, need_id, user)
+    need = own_item(page, spec=NEEDS, item_id=need_id,
+                    refusal=("只能修改本单位发布的需求", "You may only edit your own organisation's needs"))
     assert isinstance(need, TechNeed)
-    if user.role != Role.admin and need.organisation_id != user.organisation_id:
-        raise AppError("只能修改本单位发布的需求", "You may only edit your own organisation's needs", status_code=403)
     return need
 
 
@@ -96,10 +93,7 @@ def _own_need(page: PageContext, need_id: int) -> TechNeed:
 def edit_need(need_id: int, page: PageDep) -> Response:
     """The form to edit one of the enterprise's needs."""
     need = _own_need(page, need_id)
-    values: dict[str, Any] = {name: "" if getattr(need, name, None) is None else str(getattr(need, name))
-                              for name in TEXT_FIELDS if name != "keywords"}
-    values["keywords"] = "，".join(need.keywords)
-    values["cooperation_modes"] = list(need.cooperation_modes)
+    values = stored_values(need, text=TEXT_FIELDS, joined=("keywords",))
     return _form_page(page, need=need, values=values, errors={})
 
 
@@ -107,7 +101,6 @@ def edit_need(need_id: int, page: PageDep) -> Response:
 async def save_need(need_id: int, page: PageDep) -> Response:
     """Validate and save changes to a need (refused if someone else changed it meanwhile)."""
     need = _own_need(page, need_id)
-    assert page.user is not None
     form = await page.request.form()
     values = form_values(form, TEXT_FIELDS, ("cooperation_modes",))
     data = _need_data(values)
@@ -124,14 +117,10 @@ async def save_need(need_id: int, page: PageDep) -> Response:
         errors = field_errors(exc, page.lang, "budget_max_yuan")
     _extra_checks(page, data, errors)
     if not errors:
-        try:
-            changes = body.model_dump(exclude={"version"}, exclude_unset=True)
-            apply_update(page.session, need, user=page.user, values=changes, expected_version=version)
-            page.session.commit()
-            return page.redirect(f"/needs/{need.id}?saved=1")
-        except AppError as exc:
-            page.session.rollback()
-            errors["__all__"] = page.tr(exc.zh, exc.en)
+        saved = save_form(page, item=need, body=body, version=version, done=f"/needs/{need.id}?saved=1")
+        if isinstance(saved, Response):
+            return saved
+        errors["__all__"] = saved
     return _form_page(page, need=need, values=values, errors=errors, status_code=422)
 
 

@@ -32,7 +32,7 @@ def respond(match_id: int, page: PageDep, answer: Annotated[str, Form()],
             reason: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
     """Accept or decline an introduction for the reader's side."""
     user = page.require(Role.enterprise, Role.university)
-    match = service.get_match(page.session, match_id, user, for_update=True)
+    match = service.get_match(page.session, match_id=match_id, user=user, for_update=True)
     accept = answer == "accept"
     service.respond(page.session, match=match, user=user, accept=accept, reason=None if accept else (reason or "其他"),
                     note=note.strip()[:2000] or None)

@@ -1,5 +1,6 @@
 """Public pages: the home page, searching outputs and needs, and reading one of each."""
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from fastapi import APIRouter
@@ -8,11 +9,11 @@ from sqlmodel import Session, col, select
 
 from services.catalog.accounts.models import Organisation
 from services.catalog.accounts.vocab import STAFF, Role
-from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.present import present_needs, present_outputs
 from services.catalog.items.repository import get_visible, list_items
-from services.catalog.portal.context import PageDep
+from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.filters import page_count, read_search
 from services.catalog.portal.matching import needs_for_output, outputs_for_need
 from services.catalog.portal.routing import PortalRoute
@@ -37,55 +38,56 @@ def _vocab() -> dict[str, Any]:
 def home(page: PageDep) -> Response:
     """The home page: a search box and the newest outputs and needs."""
     form = read_search(page.request)
-    outputs, n_out = list_items(page.session, OUTPUTS, page.user, form.query(status="published"))
-    needs, n_need = list_items(page.session, NEEDS, page.user, form.query(status="open"))
-    return page.render("home.html", outputs=present_outputs(page.session, cast(list[ResearchOutput], outputs[:5])), n_outputs=n_out,
-                       needs=present_needs(page.session, cast(list[TechNeed], needs[:5])), n_needs=n_need,
+    outputs, n_out = list_items(page.session, spec=OUTPUTS, user=page.user, query=form.query(status="published"))
+    needs, n_need = list_items(page.session, spec=NEEDS, user=page.user, query=form.query(status="open"))
+    return page.render("home.html", outputs=present_outputs(page.session, outputs=cast(list[ResearchOutput], outputs[:5])), n_outputs=n_out,
+                       needs=present_needs(page.session, needs=cast(list[TechNeed], needs[:5])), n_needs=n_need,
                        signed_out=bool(page.request.query_params.get("signed_out")), **_vocab())
+
+
+def _search_page(page: PageContext, *, spec: KindSpec, status: str,
+                 present: Callable[[list[Any]], list[Any]]) -> Response:
+    form = read_search(page.request)
+    items, total = list_items(page.session, spec=spec, user=page.user, query=form.query(status=status))
+    return page.render("search.html", kind=spec.kind.value, form=form, total=total, pages=page_count(total),
+                       results=present(items), regions=known_regions(page.session), **_vocab())
 
 
 @router.get("/outputs")
 def search_outputs(page: PageDep) -> Response:
     """Search and browse published research outputs."""
-    form = read_search(page.request)
-    items, total = list_items(page.session, OUTPUTS, page.user, form.query(status="published"))
-    return page.render("search.html", kind="output", form=form, total=total, pages=page_count(total),
-                       results=present_outputs(page.session, cast(list[ResearchOutput], items)), regions=known_regions(page.session),
-                       **_vocab())
+    return _search_page(page, spec=OUTPUTS, status="published",
+                        present=lambda items: present_outputs(page.session, outputs=items))
 
 
 @router.get("/needs")
 def search_needs(page: PageDep) -> Response:
     """Search and browse the technology needs the reader may see."""
-    form = read_search(page.request)
-    items, total = list_items(page.session, NEEDS, page.user, form.query(status="open"))
-    return page.render("search.html", kind="need", form=form, total=total, pages=page_count(total),
-                       results=present_needs(page.session, cast(list[TechNeed], items)), regions=known_regions(page.session),
-                       **_vocab())
+    return _search_page(page, spec=NEEDS, status="open", present=lambda items: present_needs(page.session, needs=items))
 
 
 @router.get("/outputs/{output_id}")
 def output_page(output_id: int, page: PageDep) -> Response:
     """One research output; signed-in readers also see the needs it could serve."""
-    output = get_visible(page.session, OUTPUTS, output_id, page.user)
+    output = get_visible(page.session, spec=OUTPUTS, item_id=output_id, user=page.user)
     assert isinstance(output, ResearchOutput)
     related = None
     if page.user is not None:
         related = needs_for_output(page.session, page.settings, page.user, output)
     can_edit = page.role_is(Role.admin) or (
         page.role_is(Role.university) and page.user is not None and page.user.organisation_id == output.organisation_id)
-    return page.render("output.html", output=present_outputs(page.session, [output])[0], related=related,
+    return page.render("output.html", output=present_outputs(page.session, outputs=[output])[0], related=related,
                        can_edit=can_edit)
 
 
 @router.get("/needs/{need_id}")
 def need_page(need_id: int, page: PageDep) -> Response:
     """One technology need; its owner sees the ranked outputs, brokers a link to the pairing view."""
-    need = get_visible(page.session, NEEDS, need_id, page.user)
+    need = get_visible(page.session, spec=NEEDS, item_id=need_id, user=page.user)
     assert isinstance(need, TechNeed)
     is_owner = page.role_is(Role.enterprise) and page.user is not None and page.user.organisation_id == need.organisation_id
     ranked = None
     if page.user is not None and (is_owner or page.role_is(*STAFF)):
         ranked = outputs_for_need(page.session, page.settings, page.user, need)
-    return page.render("need.html", need=present_needs(page.session, [need])[0], ranked=ranked,
+    return page.render("need.html", need=present_needs(page.session, needs=[need])[0], ranked=ranked,
                        is_owner=is_owner, posted=bool(page.request.query_params.get("posted")))

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from services.catalog.accounts.vocab import Role
-from services.catalog.core.errors import AppError
+from services.catalog.core.errors import AppError, localise
 from services.catalog.imports.jobs import read_job
 from services.catalog.imports.run import Upload, read_limited, run_import
 from services.catalog.items.kinds import OUTPUTS
@@ -21,6 +21,7 @@ from services.catalog.items.repository import get_visible
 from services.catalog.items.schemas import OutputUpdate
 from services.catalog.items.service import apply_update
 from services.catalog.portal.context import PageContext, PageDep
+from services.catalog.portal.editing import own_item, save_form, stored_values
 from services.catalog.portal.forms import field_errors, form_values, split_list
 from services.catalog.portal.matching import needs_for_output
 from services.catalog.portal.routing import PortalRoute
@@ -72,7 +73,7 @@ def upload(page: PageDep, file: Annotated[UploadFile, File()],
                              upload=upload, requested_org=None, partial=partial, dry_run=False,
                              zh=page.lang == "zh", background=True, threshold=settings.import_job_threshold)
     except AppError as exc:
-        rows = [d for d in exc.detail if "row" in d]
+        rows = [localise(d, page.lang == "zh") for d in exc.detail if "row" in d]
         return _upload_page(page, error=page.tr(exc.zh, exc.en), errors=rows, partial=partial,
                             status_code=exc.status_code)
     assert outcome.job is not None
@@ -83,7 +84,7 @@ def upload(page: PageDep, file: Annotated[UploadFile, File()],
 def upload_job(job_id: str, page: PageDep) -> Response:
     """Progress of an upload, then what it did and the rows it refused."""
     user = page.require(Role.university, Role.admin)
-    job = read_job(page.session, job_id, user, page.request.app.state.settings.import_job_stale)
+    job = read_job(page.session, job_id=job_id, user=user, stale_after=page.request.app.state.settings.import_job_stale)
     result: dict[str, Any] = job.result or {}
     return page.render("upload_job.html", job=job, result=result, errors=result.get("errors") or [],
                        finished=job.status in FINISHED)
@@ -93,7 +94,7 @@ def upload_job(job_id: str, page: PageDep) -> Response:
 def upload_errors_csv(job_id: str, page: PageDep) -> Response:
     """The refused rows of an upload as a CSV file (opens in Excel: UTF-8 with BOM)."""
     user = page.require(Role.university, Role.admin)
-    job = read_job(page.session, job_id, user, page.request.app.state.settings.import_job_stale)
+    job = read_job(page.session, job_id=job_id, user=user, stale_after=page.request.app.state.settings.import_job_stale)
     body = _errors_csv(page, (job.result or {}).get("errors") or [])
     headers = {"Content-Disposition": f'attachment; filename="upload-errors-{job_id[:8]}.csv"'}
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
@@ -115,8 +116,8 @@ def set_output_status(output_id: int, page: PageDep, status: Annotated[str, Form
     user = page.require(Role.university, Role.admin)
     if status not in [s.value for s in OutputStatus]:
         raise AppError("状态取值无效", "Invalid status", status_code=422)
-    output = get_visible(page.session, OUTPUTS, output_id, user)
-    apply_update(page.session, output, user=user, values={"status": status}, expected_version=version)
+    output = get_visible(page.session, spec=OUTPUTS, item_id=output_id, user=user)
+    apply_update(page.session, item=output, user=user, values={"status": status}, expected_version=version)
     page.session.commit()
     return page.redirect("/my/outputs")
 
@@ -135,11 +136,9 @@ def opportunities(page: PageDep) -> Response:
 
 
 def _own_output(page: PageContext, output_id: int) -> ResearchOutput:
-    user = page.require(Role.university, Role.admin)
-    output = get_visible(page.session, OUTPUTS, output_id, user)
+    output = own_item(page, spec=OUTPUTS, item_id=output_id,
+                      refusal=("只能修改本单位的成果", "You may only edit your own organisation's outputs"))
     assert isinstance(output, ResearchOutput)
-    if user.role != Role.admin and output.organisation_id != user.organisation_id:
-        raise AppError("只能修改本单位的成果", "You may only edit your own organisation's outputs", status_code=403)
     return output
 
 
@@ -155,11 +154,7 @@ def _output_form(page: PageContext, output: ResearchOutput, values: dict[str, An
 def edit_output(output_id: int, page: PageDep) -> Response:
     """The form to edit one of the organisation's outputs."""
     output = _own_output(page, output_id)
-    values: dict[str, Any] = {name: "" if getattr(output, name, None) is None else str(getattr(output, name))
-                              for name in OUTPUT_FIELDS}
-    values["keywords"] = "，".join(output.keywords)
-    values["patent_numbers"] = "，".join(output.patent_numbers)
-    values["cooperation_modes"] = list(output.cooperation_modes)
+    values = stored_values(output, text=OUTPUT_FIELDS, joined=("keywords", "patent_numbers"))
     return _output_form(page, output, values, {})
 
 
@@ -167,7 +162,6 @@ def edit_output(output_id: int, page: PageDep) -> Response:
 async def save_output(output_id: int, page: PageDep) -> Response:
     """Validate and save an output (refused if someone else changed it meanwhile)."""
     output = _own_output(page, output_id)
-    assert page.user is not None
     form = await page.request.form()
     values = form_values(form, OUTPUT_FIELDS, ("cooperation_modes",))
     data: dict[str, Any] = {"title": values["title"], "summary": values["summary"],
@@ -183,12 +177,8 @@ async def save_output(output_id: int, page: PageDep) -> Response:
     except ValidationError as exc:
         errors = field_errors(exc, page.lang, "title")
     if not errors:
-        try:
-            changes = body.model_dump(exclude={"version"}, exclude_unset=True)
-            apply_update(page.session, output, user=page.user, values=changes, expected_version=version)
-            page.session.commit()
-            return page.redirect(f"/outputs/{output.id}")
-        except AppError as exc:
-            page.session.rollback()
-            errors["__all__"] = page.tr(exc.zh, exc.en)
+        saved = save_form(page, item=output, body=body, version=version, done=f"/outputs/{output.id}")
+        if isinstance(saved, Response):
+            return saved
+        errors["__all__"] = saved
     return _output_form(page, output, values, errors, status_code=422)
