@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Catalog
+from tests.conftest import PASSWORD, Catalog
+from tests.portal.helpers import csrf_token, portal_client, sign_in
 from tests.workflow.helpers import API, make_pair
 
 HELD = 30.0  # a safety net only: the test releases the matcher itself
@@ -80,3 +81,34 @@ def test_another_write_completes_while_a_proposal_waits_on_the_matcher(catalog: 
         proposer.join(HELD)
     assert proposal["status"] == 201, proposal
     assert proposal["body"]["score"] == 0.77 and proposal["body"]["model"] == "slow-test"
+
+
+def test_a_broker_page_proposal_holds_no_lock_while_the_matcher_answers(catalog: Catalog,
+                                                                         slow_matcher: SlowMatcher) -> None:
+    pair = make_pair(catalog)
+    slow_matcher.ranked = [{"kind": "output", "id": pair.output["id"], "title": pair.output["title"], "score": 0.66,
+                            "components": {"dense": 0.6}, "explanation": {"zh": "共同：回收", "en": "shared: recycling"}}]
+    catalog.settings.matcher_url = slow_matcher.url
+    broker = portal_client(catalog.client.app)
+    sign_in(broker, "broker", PASSWORD)
+    token = csrf_token(broker.get("/broker").text)
+    answer: dict[str, Any] = {}
+
+    def shortlist() -> None:
+        r = broker.post(f"/broker/needs/{pair.need['id']}/outputs/{pair.output['id']}",
+                        data={"csrf_token": token, "action": "shortlist"})
+        answer.update(status=r.status_code)
+
+    acting = threading.Thread(target=shortlist)
+    acting.start()
+    try:
+        assert slow_matcher.entered.wait(HELD), "the page never asked the matcher"
+        r = catalog.client.post(f"{API}/needs", json={"title": "陶瓷基板激光切割"}, headers=pair.enterprise)
+        assert r.status_code == 201, r.text
+        assert acting.is_alive()
+    finally:
+        slow_matcher.release.set()
+        acting.join(HELD)
+    assert answer["status"] == 303, answer
+    matches = catalog.client.get(f"{API}/matches", headers=pair.broker).json()["data"]
+    assert [(m["status"], m["score"]) for m in matches] == [("shortlisted", 0.66)]

@@ -66,12 +66,14 @@ class PageContext:
             raise Forbidden("您的角色无权查看此页面", "Your role may not open this page")
         return self.user
 
-    def release_transaction(self) -> User:
-        """End the page's transaction before calling out (the matcher); returns the reader, loaded afresh."""
+    def end_transaction(self) -> None:
+        """End the page's transaction before calling out (the matcher); objects stay readable, detached."""
+        self.session.close()
+
+    def reload_reader(self) -> User:
+        """The reader loaded afresh in a new transaction (after `end_transaction`)."""
         assert self.user is not None
-        user_id = self.user.id
-        self.session.close()  # objects stay readable, detached; the next query opens a new transaction
-        user = self.session.get(User, user_id)
+        user = self.session.get(User, self.user.id)
         if user is None or not user.is_active:
             raise LoginRequired(self.here(), expired=True)
         self.user = user

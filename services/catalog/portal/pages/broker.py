@@ -100,8 +100,9 @@ def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form
     match = page.session.exec(select(Match).where(Match.need_id == need_id, Match.output_id == output_id)).first()
     if match is None:
         need_wire = need_to_wire(need)
-        user = page.release_transaction()  # the matcher is asked with no transaction (nor SQLite's lock) held
+        page.end_transaction()  # the matcher is asked with no transaction (nor SQLite's write lock) held
         verdict = matching.verdict(settings=page.settings, need=need_wire, output_id=output_id)
+        user = page.reload_reader()
         need, output = _pair(page, need_id, output_id, user)
         match = service.propose(page.session, user=user, need=need, output=output, score=verdict.score,
                                 explanation=verdict.explanation, components=verdict.components,
