@@ -2,7 +2,7 @@
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PASSWORD, Catalog
 from tests.portal.helpers import csrf_token, portal_client, sign_in
-from tests.workflow.helpers import API, make_pair
+from tests.workflow.helpers import API, Pair, make_pair
 
 HELD = 30.0  # a safety net only: the test releases the matcher itself
 
@@ -54,12 +54,29 @@ def slow_matcher() -> Iterator[SlowMatcher]:
     matcher.server.server_close()
 
 
+def _write_beside_a_held_matcher(catalog: Catalog, slow_matcher: SlowMatcher, pair: Pair, *, score: float,
+                                 act: Callable[[], None]) -> None:
+    """Run `act` (which asks the matcher for `pair`), and while the matcher holds it, write to the same database."""
+    slow_matcher.ranked = [{"kind": "output", "id": pair.output["id"], "title": pair.output["title"], "score": score,
+                            "components": {"dense": 0.7}, "explanation": {"zh": "共同：回收", "en": "shared: recycling"}}]
+    catalog.settings.matcher_url = slow_matcher.url
+    acting = threading.Thread(target=act)
+    acting.start()
+    try:
+        assert slow_matcher.entered.wait(HELD), "the proposal never asked the matcher"
+        # The proposal is now waiting on the matcher; a write to the same database must not wait for it.
+        r = catalog.client.post(f"{API}/needs", json={"title": "陶瓷基板激光切割", "description": "氮化铝基板切割崩边"},
+                                headers=pair.enterprise)
+        assert r.status_code == 201, r.text
+        assert not slow_matcher.release.is_set() and acting.is_alive()
+    finally:
+        slow_matcher.release.set()
+        acting.join(HELD)
+
+
 def test_another_write_completes_while_a_proposal_waits_on_the_matcher(catalog: Catalog,
                                                                        slow_matcher: SlowMatcher) -> None:
     pair = make_pair(catalog)
-    slow_matcher.ranked = [{"kind": "output", "id": pair.output["id"], "title": pair.output["title"], "score": 0.77,
-                            "components": {"dense": 0.7}, "explanation": {"zh": "共同：回收", "en": "shared: recycling"}}]
-    catalog.settings.matcher_url = slow_matcher.url
     proposal: dict[str, Any] = {}
 
     def propose() -> None:
@@ -67,18 +84,7 @@ def test_another_write_completes_while_a_proposal_waits_on_the_matcher(catalog: 
                                 headers=pair.broker)
         proposal.update(status=r.status_code, body=r.json())
 
-    proposer = threading.Thread(target=propose)
-    proposer.start()
-    try:
-        assert slow_matcher.entered.wait(HELD), "the proposal never asked the matcher"
-        # The proposal is now waiting on the matcher; a write to the same database must not wait for it.
-        r = catalog.client.post(f"{API}/needs", json={"title": "陶瓷基板激光切割", "description": "氮化铝基板切割崩边"},
-                                headers=pair.enterprise)
-        assert r.status_code == 201, r.text
-        assert not slow_matcher.release.is_set() and proposer.is_alive()
-    finally:
-        slow_matcher.release.set()
-        proposer.join(HELD)
+    _write_beside_a_held_matcher(catalog, slow_matcher, pair, score=0.77, act=propose)
     assert proposal["status"] == 201, proposal
     assert proposal["body"]["score"] == 0.77 and proposal["body"]["model"] == "slow-test"
 
@@ -86,9 +92,6 @@ def test_another_write_completes_while_a_proposal_waits_on_the_matcher(catalog: 
 def test_a_broker_page_proposal_holds_no_lock_while_the_matcher_answers(catalog: Catalog,
                                                                          slow_matcher: SlowMatcher) -> None:
     pair = make_pair(catalog)
-    slow_matcher.ranked = [{"kind": "output", "id": pair.output["id"], "title": pair.output["title"], "score": 0.66,
-                            "components": {"dense": 0.6}, "explanation": {"zh": "共同：回收", "en": "shared: recycling"}}]
-    catalog.settings.matcher_url = slow_matcher.url
     broker = portal_client(catalog.client.app)
     sign_in(broker, "broker", PASSWORD)
     token = csrf_token(broker.get("/broker").text)
@@ -99,16 +102,7 @@ def test_a_broker_page_proposal_holds_no_lock_while_the_matcher_answers(catalog:
                         data={"csrf_token": token, "action": "shortlist"})
         answer.update(status=r.status_code)
 
-    acting = threading.Thread(target=shortlist)
-    acting.start()
-    try:
-        assert slow_matcher.entered.wait(HELD), "the page never asked the matcher"
-        r = catalog.client.post(f"{API}/needs", json={"title": "陶瓷基板激光切割"}, headers=pair.enterprise)
-        assert r.status_code == 201, r.text
-        assert acting.is_alive()
-    finally:
-        slow_matcher.release.set()
-        acting.join(HELD)
+    _write_beside_a_held_matcher(catalog, slow_matcher, pair, score=0.66, act=shortlist)
     assert answer["status"] == 303, answer
     matches = catalog.client.get(f"{API}/matches", headers=pair.broker).json()["data"]
     assert [(m["status"], m["score"]) for m in matches] == [("shortlisted", 0.66)]
