@@ -15,7 +15,7 @@ from services.catalog.items.service import create_item
 
 DEMO_PASSWORD = "duijie-demo-2026"
 
-# Rows name their organisation; outputs and needs carry the fields of OutputCreate and NeedCreate.
+# Items name their organisation, whose id is known only once written; their other keys are schema fields.
 DATASET = json.loads(Path(__file__).with_name("demo_data.json").read_text(encoding="utf-8"))
 ACCOUNTS = [(a["login"], Role(a["role"]), a["organisation"]) for a in DATASET["accounts"]]
 

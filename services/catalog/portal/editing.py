@@ -1,4 +1,4 @@
-"""Editing one of the reader's own outputs or needs through a portal form: ownership, the form's values, saving."""
+"""Editing the reader's own outputs or needs through a portal form: ownership, the form's values, saving."""
 
 from typing import Any
 
@@ -14,7 +14,7 @@ from services.catalog.portal.context import PageContext
 
 
 def own_item(page: PageContext, *, spec: KindSpec, item_id: int, refusal: tuple[str, str]) -> Item:
-    """The item, if the reader's organisation owns it (admins may edit any); else 403 with `refusal` (zh, en)."""
+    """The item, if the reader's organisation owns it (admins may edit any); else 403 with `refusal`."""
     user = page.require(spec.owner_role, Role.admin)
     item = get_visible(page.session, spec=spec, item_id=item_id, user=user)
     if user.role != Role.admin and item.organisation_id != user.organisation_id:
@@ -23,7 +23,7 @@ def own_item(page: PageContext, *, spec: KindSpec, item_id: int, refusal: tuple[
 
 
 def stored_values(item: Item, *, text: tuple[str, ...], joined: tuple[str, ...]) -> dict[str, Any]:
-    """An item's values to fill its edit form: text ("" for null), `joined` lists as one line, modes as a list."""
+    """An item's values for its edit form: text ("" for null), `joined` lists as one line, modes as a list."""
     values: dict[str, Any] = {name: "" if getattr(item, name, None) is None else str(getattr(item, name))
                               for name in text if name not in joined}
     values |= {name: "，".join(getattr(item, name)) for name in joined}

@@ -63,7 +63,8 @@ def search_outputs(page: PageDep) -> Response:
 @router.get("/needs")
 def search_needs(page: PageDep) -> Response:
     """Search and browse the technology needs the reader may see."""
-    return _search_page(page, spec=NEEDS, status="open", present=lambda items: present_needs(page.session, needs=items))
+    return _search_page(page, spec=NEEDS, status="open",
+                        present=lambda items: present_needs(page.session, needs=items))
 
 
 @router.get("/outputs/{output_id}")
