@@ -28,7 +28,8 @@ def test_xlsx_export_neutralises_formulas(catalog: Catalog) -> None:
     _post_output(catalog, wyu, title=FORMULAS[0], summary=FORMULAS[1], keywords=["正常词"], contact=FORMULAS[2],
                  external_id=FORMULAS[3])
     _post_output(catalog, wyu, title="电池回收", summary=FORMULAS[4], keywords=["锂电池"])
-    r = catalog.client.get("/api/v1/outputs/export", params={"format": "xlsx"})
+    # as the owner: only owners and staff see the contact column filled in
+    r = catalog.client.get("/api/v1/outputs/export", params={"format": "xlsx"}, headers=wyu)
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]
     cells = [c for row in sheet.iter_rows() for c in row]
@@ -110,3 +111,32 @@ def test_tab_and_carriage_return_starts_are_neutralised_too() -> None:
 def test_export_rejects_unknown_format(catalog: Catalog) -> None:
     r = catalog.client.get("/api/v1/outputs/export", params={"format": "pdf"}, headers=ZH)
     assert r.status_code == 422
+
+
+def test_exports_reveal_contacts_only_to_owners_and_staff(catalog: Catalog) -> None:
+    owner = catalog.user("ent", "enterprise", "甲公司")
+    other = catalog.user("ent2", "enterprise", "乙公司")
+    broker = catalog.user("broker", "broker", "服务中心")
+    wyu = catalog.user("wyu", "university", "五邑大学")
+    r = catalog.client.post("/api/v1/needs", json={"title": "公开的检测需求", "contact": "张经理 13800000000"},
+                            headers=owner)
+    assert r.status_code == 201
+    _post_output(catalog, wyu, title="电池回收", contact="李教授 0750-3299000")
+
+    def contacts(kind: str, headers: dict[str, str] | None, fmt: str) -> list[str]:
+        r = catalog.client.get(f"/api/v1/{kind}/export", params={"format": fmt}, headers=headers)
+        assert r.status_code == 200
+        rows = (list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")))) if fmt == "csv"
+                else [["" if v is None else str(v) for v in row] for row in _rows(r.content)])
+        column = rows[0].index("联系方式")
+        return [row[column] for row in rows[1:]]
+
+    for fmt in ("csv", "xlsx"):
+        assert contacts("needs", None, fmt) == [""]
+        assert contacts("needs", other, fmt) == [""]
+        assert contacts("needs", wyu, fmt) == [""]
+        assert contacts("needs", owner, fmt) == ["张经理 13800000000"]
+        assert contacts("needs", broker, fmt) == ["张经理 13800000000"]
+        assert contacts("outputs", None, fmt) == [""]
+        assert contacts("outputs", owner, fmt) == [""]
+        assert contacts("outputs", wyu, fmt) == ["李教授 0750-3299000"]

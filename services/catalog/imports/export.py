@@ -14,7 +14,7 @@ from services.catalog.accounts.models import User
 from services.catalog.imports.columns import COLUMNS, ORGANISATION, display_value
 from services.catalog.imports.validation import FORMULA_START
 from services.catalog.items.kinds import KindSpec
-from services.catalog.items.present import organisations_by_id
+from services.catalog.items.present import may_see_contact, organisations_by_id
 from services.catalog.items.repository import ListQuery, list_items
 
 ID_HEADER = "编号"
@@ -59,6 +59,8 @@ def export_rows(session: Session, spec: KindSpec, user: User | None, query: List
                 if column.field == ORGANISATION:
                     org = orgs.get(item.organisation_id)
                     row.append(org.name if org else str(item.organisation_id))
+                elif column.field == "contact" and not may_see_contact(user, item.organisation_id):
+                    row.append("")  # revealed like the API's contact: owners and staff, others after an introduction
                 else:
                     row.append(_cell(column.field, getattr(item, column.field)))
             row.append(item.updated_at.strftime("%Y-%m-%d %H:%M"))

@@ -15,7 +15,7 @@ from services.catalog.items.present import organisations_by_id
 from services.catalog.workflow import feedback
 from services.catalog.workflow.models import Match, MatchEvent
 from services.catalog.workflow.notifications import notify, org_users
-from services.catalog.workflow.schemas import Contacts, MatchPublic
+from services.catalog.workflow.schemas import Contacts, EventPublic, MatchPublic
 from services.catalog.workflow.transitions import STEP_DAYS, TIMESTAMP, check_transition, label
 from services.catalog.workflow.vocab import REASON_EN, DeclineReason, EventKind, MatchStatus, Response, Side
 from shared.vocab import NeedStatus
@@ -245,15 +245,24 @@ def respond(session: Session, *, match: Match, user: User, accept: bool, reason:
     return match
 
 
-def history(session: Session, *, match: Match) -> list[tuple[MatchEvent, str | None]]:
-    """A match's history, oldest first, with each actor's display name."""
+def history(session: Session, *, match: Match, viewer: User) -> list[EventPublic]:
+    """A match's history, oldest first, with each actor's display name; brokers' notes are for staff only."""
     rows = session.exec(
         select(MatchEvent, User)
         .join(User, col(User.id) == col(MatchEvent.actor_id), isouter=True)
         .where(MatchEvent.match_id == match.id)
         .order_by(col(MatchEvent.id))
     ).all()
-    return [(event, (actor.display_name or actor.login) if actor else None) for event, actor in rows]
+    staff_reader = is_staff(viewer)
+    events = []
+    for event, actor in rows:
+        internal = actor is not None and is_staff(actor)
+        if internal and event.kind == EventKind.note and not staff_reader:
+            continue
+        events.append(EventPublic(**event.model_dump(exclude={"match_id", "note"}),
+                                  note=None if internal and not staff_reader else event.note,
+                                  actor_name=(actor.display_name or actor.login) if actor else None))
+    return events
 
 
 def present(session: Session, matches: list[Match]) -> list[MatchPublic]:

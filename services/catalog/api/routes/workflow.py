@@ -111,8 +111,7 @@ def read(match_id: int, user: CurrentUser, session: SessionDep) -> Any:
 def read_history(match_id: int, user: CurrentUser, session: SessionDep) -> Any:
     """Every transition, note, assignment and answer of a match, oldest first."""
     match = service.get_match(session, match_id=match_id, user=user)
-    return [EventPublic(**event.model_dump(exclude={"match_id"}), actor_name=name)
-            for event, name in service.history(session, match=match)]
+    return service.history(session, match=match, viewer=user)
 
 
 @router.post("/{match_id}/transitions", response_model=MatchPublic, responses=ERRORS)
@@ -140,8 +139,7 @@ def add_note(match_id: int, body: NoteCreate, user: StaffUser, session: SessionD
     match = service.get_match(session, match_id=match_id, user=user)
     service.add_note(session, match=match, user=user, note=body.note)
     session.commit()
-    return [EventPublic(**event.model_dump(exclude={"match_id"}), actor_name=name)
-            for event, name in service.history(session, match=match)]
+    return service.history(session, match=match, viewer=user)
 
 
 @router.post("/{match_id}/response", response_model=MatchPublic, responses=ERRORS)
