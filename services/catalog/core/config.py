@@ -26,6 +26,9 @@ class CatalogSettings(BaseSettings):
     matcher_url: str = "http://127.0.0.1:8001"
     max_upload_mb: float = 20.0
     import_job_threshold: int = 2000
+    # an upload's size once unpacked: rows and cells are counted while reading, refused (413) past these
+    import_max_rows: int = 100_000
+    import_max_cells: int = 5_000_000
     # a job's progress is written about once a second; this long without any, it was cut off (a restart)
     import_job_stale_seconds: float = 300.0
     host: str = "127.0.0.1"

@@ -7,21 +7,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2),
                   AfterValidator(lambda d: d.quantize(Decimal("0.01")))]  # stored as it will read back
-
-
 Title = Annotated[str, Field(min_length=2, max_length=300)]
-
-
 Keywords = Annotated[list[Annotated[str, Field(min_length=1, max_length=50)]], Field(max_length=30)]
-
-
 STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
-
-
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database; also keeps SQLite's 64-bit binding from overflowing
+MAX_PAGE = 1_000_000
 RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+Version = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def has_nul(value: Any) -> bool:

@@ -8,6 +8,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.catalog.core.inputs import MAX_ID
+
 _hasher = PasswordHasher()
 JWT_ALGORITHM = "HS256"
 API_TOKEN_PREFIX = "dj_"
@@ -37,9 +39,10 @@ def decode_access_token(token: str, *, secret: str) -> int | None:
     """The user id inside a valid, unexpired JWT, else None."""
     try:
         payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM])
-        return int(payload["sub"])
-    except (jwt.PyJWTError, KeyError, ValueError):
+        user_id = int(payload["sub"])
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
+    return user_id if 1 <= user_id <= MAX_ID else None  # a forged huge id must not reach the database
 
 
 def new_api_token() -> str:

@@ -21,6 +21,9 @@ _CONTENT_TYPES = {"text/csv": "csv", "application/vnd.openxmlformats-officedocum
 # Control characters other than tab, CR and LF never occur in a real text file; many mean a wrong guess.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
 ZIP_MAGIC = b"PK\x03\x04"
+MAX_ROWS = 100_000  # data rows of one upload (DUIJIE_IMPORT_MAX_ROWS)
+MAX_CELLS = 5_000_000  # cells of one upload, counted as they are read
+MAX_UNPACKED = 500 * 1024 * 1024  # what an XLSX may expand to, by its own directory
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
@@ -39,6 +42,26 @@ class Sheet:
     format: str
     headers: list[str]
     rows: list[RawRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much an upload may hold once unpacked; checked while reading, before the whole sheet is in memory."""
+
+    rows: int = MAX_ROWS
+    cells: int = MAX_CELLS
+    unpacked_bytes: int = MAX_UNPACKED
+
+    def check(self, *, rows: int, cells: int) -> None:
+        """413 naming the cap, once the rows or cells read so far exceed it."""
+        if rows > self.rows:
+            raise AppError(f"文件超过 {self.rows:,} 行的上限，请拆分后分批上传",
+                           f"The file has more than {self.rows:,} rows, the limit; split it", status_code=413,
+                           code="too_large")
+        if cells > self.cells:
+            raise AppError(f"文件超过 {self.cells:,} 个单元格的上限，请拆分后分批上传",
+                           f"The file has more than {self.cells:,} cells, the limit; split it", status_code=413,
+                           code="too_large")
 
 
 def unsupported(zh: str, en: str) -> AppError:
@@ -88,10 +111,15 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes) -> Sheet:
+def _read_csv(data: bytes, limits: Limits) -> Sheet:
     text = decode_text(data)
+    records: list[list[str]] = []
+    cells = 0
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.partition("\n")[0])))
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.partition("\n")[0])):
+            records.append(record)
+            cells += len(record)
+            limits.check(rows=len(records) - 1, cells=cells)
     except csv.Error as exc:
         raise unreadable(f"CSV 格式错误：{exc}", f"Invalid CSV: {exc}") from exc
     if not records:
@@ -108,14 +136,26 @@ def _read_csv(data: bytes) -> Sheet:
     return sheet
 
 
-def _read_xlsx(data: bytes) -> Sheet:
+def _read_xlsx(data: bytes, limits: Limits) -> Sheet:
     from openpyxl import load_workbook
 
     if not data.startswith(ZIP_MAGIC):
         raise unsupported("文件扩展名是 .xlsx，但内容不是 Excel 工作簿", "The file is named .xlsx but is not an Excel workbook")
     try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > limits.unpacked_bytes:
+            mb = limits.unpacked_bytes / 1024 / 1024
+            raise AppError(f"工作簿解压后超过 {mb:g} MB 的上限，请拆分后分批上传",
+                           f"The workbook unpacks to more than {mb:g} MB, the limit; split it", status_code=413,
+                           code="too_large")
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                _count_rows_and_cells(archive, name, limits)
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except AppError:
+        raise
+    except Exception as exc:  # zip, XML and value errors of many kinds: all mean a damaged workbook
         raise unreadable("无法读取该 Excel 工作簿，文件可能已损坏", "Cannot read this Excel workbook; it may be damaged") from exc
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
@@ -124,16 +164,51 @@ def _read_xlsx(data: bytes) -> Sheet:
             raise _empty()
         headers = ["" if h is None else str(h).strip() for h in first]
         sheet = Sheet("xlsx", headers)
+        cells = len(headers)
         for number, values in enumerate(rows, start=2):
+            cells += len(values)
+            limits.check(rows=number - 1, cells=cells)  # blank rows count too: they cost the same to read
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             sheet.rows.append(RawRow(number, {h: v for h, v in zip(headers, values, strict=False) if h}))
         return sheet
+    except AppError:
+        raise
+    except Exception as exc:  # a damaged sheet inside a sound zip: openpyxl raises XML and value errors of many kinds
+        raise unreadable("无法读取该 Excel 工作表，文件可能已损坏", "Cannot read this Excel sheet; it may be damaged") from exc
     finally:
         book.close()
 
 
-def _read_jsonl(data: bytes) -> Sheet:
+def _count_rows_and_cells(archive: zipfile.ZipFile, name: str, limits: Limits, chunk: int = 1 << 20) -> tuple[int, int]:
+    """Rows and cells of a sheet, counted on its unpacked XML in chunks without parsing it (a bomb's rows
+    cost microseconds here and milliseconds each in an XML parser); 413 as soon as they pass the limits."""
+    rows = cells = 0
+    tail = b""
+    row_tags, cell_tags = (b"<row ", b"<row>"), (b"<c ", b"<c>")
+    with archive.open(name) as sheet:
+        first = sheet.read(4096)
+        prefix = re.search(rb"<(\w+:)?worksheet[\s>]", first)
+        if prefix and prefix.group(1):  # a namespace prefix, e.g. <x:worksheet>: its rows are <x:row>
+            row_tags = (b"<" + prefix.group(1) + b"row ", b"<" + prefix.group(1) + b"row>")
+            cell_tags = (b"<" + prefix.group(1) + b"c ", b"<" + prefix.group(1) + b"c>")
+        block = first
+        while block:
+            window = tail + block
+            rows += sum(window.count(tag) for tag in row_tags)
+            cells += sum(window.count(tag) for tag in cell_tags)
+            tail = window[-8:]  # a tag split across two chunks is counted in the next window ...
+            rows -= sum(tail.count(tag) for tag in row_tags)  # ... and only there
+            cells -= sum(tail.count(tag) for tag in cell_tags)
+            limits.check(rows=rows - 1, cells=cells)  # the header row is not a data row
+            block = sheet.read(chunk)
+    rows += sum(tail.count(tag) for tag in row_tags)
+    cells += sum(tail.count(tag) for tag in cell_tags)
+    limits.check(rows=rows - 1, cells=cells)
+    return rows, cells
+
+
+def _read_jsonl(data: bytes, limits: Limits) -> Sheet:
     text = decode_text(data)
     stripped = text.lstrip()
     if stripped.startswith("["):
@@ -143,12 +218,14 @@ def _read_jsonl(data: bytes) -> Sheet:
         except json.JSONDecodeError as exc:
             raise unreadable(f"JSON 格式错误：第 {exc.lineno} 行", f"Invalid JSON at line {exc.lineno}") from exc
         lines = [(i, item) for i, item in enumerate(items, start=1)]
+        limits.check(rows=len(lines), cells=0)
     else:
         lines = []
         errors = []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
+            limits.check(rows=len(lines) + 1, cells=0)
             try:
                 lines.append((number, json.loads(line)))
             except json.JSONDecodeError:
@@ -172,13 +249,14 @@ def _empty() -> AppError:
     return unreadable("文件为空，没有表头和数据行", "The file is empty: no header and no data rows")
 
 
-def read_sheet(data: bytes, filename: str | None, content_type: str | None = None) -> Sheet:
+def read_sheet(data: bytes, filename: str | None, content_type: str | None = None, *,
+               limits: Limits | None = None) -> Sheet:
     """Parse an upload into numbered rows; 415 for a wrong or mislabelled type, 422 for unreadable or empty files."""
     fmt = detect_format(filename, content_type)
     if not data.strip():
         raise _empty()
     reader = {"csv": _read_csv, "xlsx": _read_xlsx, "jsonl": _read_jsonl}[fmt]
-    sheet = reader(data)
+    sheet = reader(data, limits or Limits())
     if not sheet.rows:
         raise unreadable("文件中没有数据行（只有表头或全是空行）", "The file has no data rows (only a header or blank lines)")
     return sheet

@@ -9,10 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog.accounts.models import User
+from services.catalog.core.config import CatalogSettings
 from services.catalog.core.errors import AppError, Conflict
 from services.catalog.imports.jobs import start_job
 from services.catalog.imports.models import ImportJob
-from services.catalog.imports.parsing import read_sheet
+from services.catalog.imports.parsing import Limits, read_sheet
 from services.catalog.imports.schemas import ImportResult
 from services.catalog.imports.service import (
     check_importer,
@@ -42,6 +43,11 @@ class Outcome:
     job: ImportJob | None = None
 
 
+def limits_of(settings: CatalogSettings) -> Limits:
+    """The caps on one upload's unpacked content, from the settings."""
+    return Limits(rows=settings.import_max_rows, cells=settings.import_max_cells)
+
+
 def read_limited(file: BinaryIO, *, limit: int) -> bytes:
     """An upload's bytes; 413 when it is larger than `limit`."""
     data = file.read(limit + 1)
@@ -54,13 +60,13 @@ def read_limited(file: BinaryIO, *, limit: int) -> bytes:
 
 def run_import(*, session: Session, engine: sa.Engine, spec: KindSpec, user: User, upload: Upload,
                requested_org: int | None, partial: bool, dry_run: bool, zh: bool, background: bool | None,
-               threshold: int, on_progress: Progress | None = None) -> Outcome:
+               threshold: int, limits: Limits | None = None, on_progress: Progress | None = None) -> Outcome:
     """Import a file: 403 for others' rows, 422 naming every bad row unless `partial` (then the valid rows are written).
 
     `background` True always starts a job, False never does, None does from `threshold` valid rows up.
     """
     check_importer(session, spec=spec, user=user, requested_org=requested_org)
-    sheet = read_sheet(upload.data, upload.filename, upload.content_type)
+    sheet = read_sheet(upload.data, upload.filename, upload.content_type, limits=limits)
     validated = validate_upload(session, spec=spec, user=user, sheet=sheet, requested_org=requested_org, zh=zh)
     refuse_if_invalid(spec=spec, validated=validated, partial=partial)
     if dry_run:

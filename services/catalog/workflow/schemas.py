@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.catalog.core.inputs import RowId, Version
 from services.catalog.workflow.vocab import ContractType, DeclineReason, MatchStatus
 from shared.vocab import Cluster
 
@@ -17,13 +18,13 @@ class MatchCreate(BaseModel):
     """Propose a pair; without a score the catalog asks the matcher for it."""
 
     model_config = STRICT
-    need_id: int
-    output_id: int
+    need_id: RowId
+    output_id: RowId
     score: Annotated[float | None, Field(ge=0.0, le=1.0)] = None
     explanation: dict[str, Any] | None = Field(None, description="the matcher's explanation as the broker saw it")
     components: dict[str, float] = {}
     model: Annotated[str | None, Field(max_length=100)] = None
-    broker_id: int | None = Field(None, description="the broker in charge; defaults to the caller")
+    broker_id: RowId | None = Field(None, description="the broker in charge; defaults to the caller")
     note: Note | None = None
 
 
@@ -81,14 +82,14 @@ class TransitionRequest(BaseModel):
     to: MatchStatus
     reason: DeclineReason | None = None
     note: Note | None = None
-    version: int | None = Field(None, description="the version you read; 409 if it changed meanwhile")
+    version: Version | None = Field(None, description="the version you read; 409 if it changed meanwhile")
 
 
 class BulkShortlist(BaseModel):
     """Shortlist several proposed matches at once."""
 
     model_config = STRICT
-    match_ids: Annotated[list[int], Field(min_length=1, max_length=200)]
+    match_ids: Annotated[list[RowId], Field(min_length=1, max_length=200)]
     note: Note | None = None
 
 
@@ -103,7 +104,7 @@ class AssignRequest(BaseModel):
     """Hand a match to a broker (yourself or a colleague)."""
 
     model_config = STRICT
-    broker_id: int
+    broker_id: RowId
 
 
 class NoteCreate(BaseModel):
@@ -191,13 +192,13 @@ class ContractCreate(BaseModel):
     contract_type: ContractType
     amount_yuan: Amount
     signed_on: date
-    buyer_org_id: int
-    seller_org_id: int
+    buyer_org_id: RowId
+    seller_org_id: RowId
     region: Annotated[str | None, Field(max_length=50, description="county/district; defaults to the need's")] = None
     field: Annotated[str | None, Field(max_length=100)] = None
     cluster: Cluster | None = None
-    match_id: int | None = None
-    need_id: int | None = None
+    match_id: RowId | None = None
+    need_id: RowId | None = None
     mark_need_solved: bool = Field(True, description="also mark the need solved")
 
 

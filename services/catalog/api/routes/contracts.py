@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy.exc import IntegrityError
 
 from services.catalog.api.deps import SessionDep, StaffUser
+from services.catalog.api.params import IdPath, PageQuery
 from services.catalog.core.errors import Conflict, NotFound
 from services.catalog.workflow import contracts
 from services.catalog.workflow.models import TechContract
@@ -36,7 +37,7 @@ def register(body: ContractCreate, user: StaffUser, session: SessionDep) -> Any:
 def list_contracts(
     user: StaffUser, session: SessionDep, region: str | None = None, cluster: Cluster | None = None,
     contract_type: ContractType | None = None, date_from: date | None = None, date_to: date | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    page: PageQuery = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Any:
     """Registered contracts, newest signing first."""
     rows, total = contracts.list_contracts(session, region=region, cluster=cluster, contract_type=contract_type,
@@ -45,7 +46,7 @@ def list_contracts(
 
 
 @router.get("/{contract_id}", response_model=ContractPublic)
-def read(contract_id: int, user: StaffUser, session: SessionDep) -> Any:
+def read(contract_id: IdPath, user: StaffUser, session: SessionDep) -> Any:
     """One registered contract."""
     contract = session.get(TechContract, contract_id)
     if contract is None:

@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from services.catalog.api.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from services.catalog.api.routes.items import ListQueryDep
 from services.catalog.core.i18n import wants_chinese
+from services.catalog.core.inputs import MAX_ID
 from services.catalog.imports.export import export_headers, export_rows, to_csv, to_xlsx
 from services.catalog.imports.jobs import read_job
-from services.catalog.imports.run import Upload, read_limited, run_import
+from services.catalog.imports.run import Upload, limits_of, read_limited, run_import
 from services.catalog.imports.schemas import ImportResult, JobAccepted, JobPublic
 from services.catalog.imports.template import template_bytes
 from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
@@ -39,14 +40,15 @@ def add_kind_routes(spec: KindSpec) -> None:
         request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep,
         file: Annotated[UploadFile, File(description="CSV, XLSX or JSON Lines")],
         partial: Annotated[bool, Query(description="write the valid rows even if others are bad")] = False,
-        organisation_id: Annotated[int | None, Query(description="admins: the organisation to import for")] = None,
+        organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="admins: the organisation to import for")] = None,
         dry_run: Annotated[bool, Query(description="only validate; write nothing")] = False,
     ) -> Any:
         """Upload a spreadsheet; rows upsert by external id. Large files become a job (202, poll /jobs/{id})."""
         upload = Upload(read_limited(file.file, limit=settings.max_upload_bytes), file.filename, file.content_type)
         outcome = run_import(session=session, engine=request.app.state.engine, spec=spec, user=user, upload=upload,
                              requested_org=organisation_id, partial=partial, dry_run=dry_run,
-                             zh=wants_chinese(request), background=None, threshold=settings.import_job_threshold)
+                             zh=wants_chinese(request), background=None, threshold=settings.import_job_threshold,
+                             limits=limits_of(settings))
         if outcome.job is not None:
             job = outcome.job
             accepted = JobAccepted(job_id=job.id, status=job.status, total=job.total, url=f"/api/v1/jobs/{job.id}")

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from services.catalog.api.deps import CurrentUser, OptionalUser, SessionDep
+from services.catalog.api.params import PageQuery
 from services.catalog.core.errors import Conflict, ValidationFailed
 from services.catalog.core.inputs import MAX_ID
 from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
@@ -48,7 +49,7 @@ def list_query(
     organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     updated_since: datetime | None = None,
     sort: Annotated[str, Query(description="updated_at, created_at, title, id or relevance; prefix - for descending")] = "-updated_at",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: PageQuery = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> ListQuery:
     """Parse the list filters shared by outputs and needs."""

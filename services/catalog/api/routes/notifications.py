@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from services.catalog.api.deps import CurrentUser, SessionDep
+from services.catalog.api.params import IdPath, PageQuery
 from services.catalog.workflow import notifications
 from services.catalog.workflow.schemas import NotificationPublic, NotificationsPublic
 
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 @router.get("", response_model=NotificationsPublic)
 def inbox(user: CurrentUser, session: SessionDep, unread: bool = False,
-          page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
+          page: PageQuery = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
     """Your notifications, newest first, with the unread count."""
     rows, total, unread_count = notifications.list_inbox(session, user=user, unread_only=unread, page=page,
                                                          page_size=page_size)
@@ -22,7 +23,7 @@ def inbox(user: CurrentUser, session: SessionDep, unread: bool = False,
 
 
 @router.post("/{notification_id}/read", response_model=NotificationPublic, responses={404: {"description": "not yours"}})
-def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> Any:
+def mark_read(notification_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
     """Mark one of your notifications read."""
     note = notifications.mark_read(session, user=user, notification_id=notification_id)
     session.commit()

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.catalog.accounts.models import User
 from services.catalog.api.deps import CurrentUser, SessionDep, StaffUser, StaffUserApart
+from services.catalog.api.params import IdPath, IdQuery, PageQuery
 from services.catalog.core.errors import Conflict, NotFound
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.wire import need_to_wire
@@ -83,9 +84,9 @@ def _pair(session: Session, body: MatchCreate) -> tuple[TechNeed, ResearchOutput
 
 @router.get("", response_model=MatchesPublic)
 def list_matches(
-    user: CurrentUser, session: SessionDep, need_id: int | None = None, output_id: int | None = None,
-    status: MatchStatus | None = None, broker_id: int | None = None,
-    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
+    user: CurrentUser, session: SessionDep, need_id: IdQuery = None, output_id: IdQuery = None,
+    status: MatchStatus | None = None, broker_id: IdQuery = None,
+    page: PageQuery = 1, page_size: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> Any:
     """Matches the caller may see: brokers and admins all, parties their own introduced ones."""
     rows, total = service.list_matches(session, user=user, need_id=need_id, output_id=output_id, status=status,
@@ -102,20 +103,20 @@ def shortlist(body: BulkShortlist, user: StaffUser, session: SessionDep) -> Any:
 
 
 @router.get("/{match_id}", response_model=MatchPublic, responses=ERRORS)
-def read(match_id: int, user: CurrentUser, session: SessionDep) -> Any:
+def read(match_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
     """One match, if the caller may see it; contacts appear once both parties accepted."""
     return service.present(session, [service.get_match(session, match_id=match_id, user=user)])[0]
 
 
 @router.get("/{match_id}/history", response_model=list[EventPublic], responses=ERRORS)
-def read_history(match_id: int, user: CurrentUser, session: SessionDep) -> Any:
+def read_history(match_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
     """Every transition, note, assignment and answer of a match, oldest first."""
     match = service.get_match(session, match_id=match_id, user=user)
     return service.history(session, match=match, viewer=user)
 
 
 @router.post("/{match_id}/transitions", response_model=MatchPublic, responses=ERRORS)
-def move(match_id: int, body: TransitionRequest, user: StaffUser, session: SessionDep) -> Any:
+def move(match_id: IdPath, body: TransitionRequest, user: StaffUser, session: SessionDep) -> Any:
     """Move a match to its next status, or decline it with a reason."""
     match = service.get_match(session, match_id=match_id, user=user, for_update=True)
     service.transition(session, match=match, user=user, to=body.to, reason=body.reason, note=body.note,
@@ -125,7 +126,7 @@ def move(match_id: int, body: TransitionRequest, user: StaffUser, session: Sessi
 
 
 @router.post("/{match_id}/assign", response_model=MatchPublic, responses=ERRORS)
-def assign(match_id: int, body: AssignRequest, user: StaffUser, session: SessionDep) -> Any:
+def assign(match_id: IdPath, body: AssignRequest, user: StaffUser, session: SessionDep) -> Any:
     """Put yourself or a colleague in charge of a match."""
     match = service.get_match(session, match_id=match_id, user=user, for_update=True)
     service.assign(session, match=match, user=user, broker_id=body.broker_id)
@@ -134,7 +135,7 @@ def assign(match_id: int, body: AssignRequest, user: StaffUser, session: Session
 
 
 @router.post("/{match_id}/notes", response_model=list[EventPublic], status_code=201, responses=ERRORS)
-def add_note(match_id: int, body: NoteCreate, user: StaffUser, session: SessionDep) -> Any:
+def add_note(match_id: IdPath, body: NoteCreate, user: StaffUser, session: SessionDep) -> Any:
     """Add a note to a match's history; returns the history."""
     match = service.get_match(session, match_id=match_id, user=user)
     service.add_note(session, match=match, user=user, note=body.note)
@@ -143,7 +144,7 @@ def add_note(match_id: int, body: NoteCreate, user: StaffUser, session: SessionD
 
 
 @router.post("/{match_id}/response", response_model=MatchPublic, responses=ERRORS)
-def respond(match_id: int, body: IntroductionResponse, user: CurrentUser, session: SessionDep) -> Any:
+def respond(match_id: IdPath, body: IntroductionResponse, user: CurrentUser, session: SessionDep) -> Any:
     """A party accepts or declines an introduction for its own side."""
     match = service.get_match(session, match_id=match_id, user=user, for_update=True)
     service.respond(session, match=match, user=user, accept=body.accept, reason=body.reason, note=body.note)
@@ -158,7 +159,7 @@ def queue(
     cluster: Cluster | None = None, region: str | None = None,
     mine: Annotated[bool, Query(description="only needs with proposals assigned to me")] = False,
     top: Annotated[int, Query(ge=1, le=20)] = 3,
-    page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    page: PageQuery = 1, page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Any:
     """Needs awaiting review: open needs with proposed matches or none yet, each with its top candidates."""
     entries, total = service.broker_queue(session, sort=sort, cluster=cluster, region=region,

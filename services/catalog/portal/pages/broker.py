@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from services.catalog.accounts.models import Organisation, User
 from services.catalog.accounts.vocab import STAFF
+from services.catalog.api.params import IdPath, IdQuery, PageQuery
 from services.catalog.core.errors import AppError, NotFound
 from services.catalog.items.kinds import NEEDS
 from services.catalog.items.models import ResearchOutput, TechNeed
@@ -38,7 +39,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @router.get("/broker")
-def queue(page: PageDep, sort: str = "age", cluster: str = "", pg: int = 1) -> Response:
+def queue(page: PageDep, sort: str = "age", cluster: str = "", pg: PageQuery = 1) -> Response:
     """Open needs waiting for review, oldest (or best-scored) first, with their top proposed candidates."""
     page.require(*STAFF)
     chosen = cluster if cluster in [c.value for c in Cluster] else None
@@ -74,7 +75,7 @@ def _candidates(page: PageContext, need: TechNeed) -> tuple[list[dict[str, Any]]
 
 
 @router.get("/broker/needs/{need_id}")
-def pair_view(need_id: int, page: PageDep) -> Response:
+def pair_view(need_id: IdPath, page: PageDep) -> Response:
     """A need beside its candidate outputs, with score components, explanations and the actions."""
     user = page.require(*STAFF)
     need = get_visible(page.session, spec=NEEDS, item_id=need_id, user=user)
@@ -87,7 +88,7 @@ def pair_view(need_id: int, page: PageDep) -> Response:
 
 
 @router.post("/broker/needs/{need_id}/outputs/{output_id}")
-def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form()],
+def act(need_id: IdPath, output_id: IdPath, page: PageDep, action: Annotated[str, Form()],
         reason: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
         version: Annotated[str, Form()] = "") -> Response:
     """Shortlist, introduce, start negotiating or decline a pair (proposing it first if it is new)."""
@@ -116,7 +117,7 @@ def act(need_id: int, output_id: int, page: PageDep, action: Annotated[str, Form
     return page.redirect(f"/broker/needs/{need_id}?done={action}#output-{output_id}")
 
 
-def _pair(page: PageContext, need_id: int, output_id: int, user: User) -> tuple[TechNeed, ResearchOutput]:
+def _pair(page: PageContext, need_id: IdPath, output_id: IdPath, user: User) -> tuple[TechNeed, ResearchOutput]:
     need = get_visible(page.session, spec=NEEDS, item_id=need_id, user=user)
     output = page.session.get(ResearchOutput, output_id)
     if output is None:
@@ -147,7 +148,7 @@ def _contract_page(page: PageContext, values: dict[str, Any], errors: dict[str, 
 
 
 @router.get("/broker/contracts/new")
-def new_contract(page: PageDep, match_id: int | None = None) -> Response:
+def new_contract(page: PageDep, match_id: IdQuery = None) -> Response:
     """The contract registration form, filled in from a match when one is given."""
     user = page.require(*STAFF)
     values: dict[str, Any] = {name: "" for name in CONTRACT_FIELDS}

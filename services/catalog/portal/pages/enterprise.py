@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from services.catalog.accounts.vocab import Role
+from services.catalog.api.params import IdPath
 from services.catalog.items.kinds import NEEDS
 from services.catalog.items.models import TechNeed
 from services.catalog.items.schemas import NeedCreate, NeedUpdate
@@ -82,7 +83,7 @@ async def post_need(page: PageDep) -> Response:
     return page.redirect(f"/needs/{need.id}?posted=1#ranked")
 
 
-def _own_need(page: PageContext, need_id: int) -> TechNeed:
+def _own_need(page: PageContext, need_id: IdPath) -> TechNeed:
     need = own_item(page, spec=NEEDS, item_id=need_id,
                     refusal=("只能修改本单位发布的需求", "You may only edit your own organisation's needs"))
     assert isinstance(need, TechNeed)
@@ -90,7 +91,7 @@ def _own_need(page: PageContext, need_id: int) -> TechNeed:
 
 
 @router.get("/needs/{need_id}/edit")
-def edit_need(need_id: int, page: PageDep) -> Response:
+def edit_need(need_id: IdPath, page: PageDep) -> Response:
     """The form to edit one of the enterprise's needs."""
     need = _own_need(page, need_id)
     values = stored_values(need, text=TEXT_FIELDS, joined=("keywords",))
@@ -98,7 +99,7 @@ def edit_need(need_id: int, page: PageDep) -> Response:
 
 
 @router.post("/needs/{need_id}/edit")
-async def save_need(need_id: int, page: PageDep) -> Response:
+async def save_need(need_id: IdPath, page: PageDep) -> Response:
     """Validate and save changes to a need (refused if someone else changed it meanwhile)."""
     need = _own_need(page, need_id)
     form = await page.request.form()
@@ -135,7 +136,7 @@ def my_needs(page: PageDep) -> Response:
 
 
 @router.get("/my/needs/{need_id}")
-def need_progress(need_id: int, page: PageDep) -> Response:
+def need_progress(need_id: IdPath, page: PageDep) -> Response:
     """One need's introductions and matches, with accept/decline for those awaiting an answer."""
     need = _own_need(page, need_id)
     assert page.user is not None

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from services.catalog.accounts.vocab import Role
+from services.catalog.api.params import IdPath
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import awaiting_answer, inbox
@@ -28,7 +29,7 @@ def inbox_page(page: PageDep) -> Response:
 
 
 @router.post("/inbox/matches/{match_id}/respond")
-def respond(match_id: int, page: PageDep, answer: Annotated[str, Form()],
+def respond(match_id: IdPath, page: PageDep, answer: Annotated[str, Form()],
             reason: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
     """Accept or decline an introduction for the reader's side."""
     user = page.require(Role.enterprise, Role.university)

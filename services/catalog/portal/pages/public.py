@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from services.catalog.accounts.models import Organisation
 from services.catalog.accounts.vocab import STAFF, Role
+from services.catalog.api.params import IdPath
 from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.present import present_needs, present_outputs
@@ -68,7 +69,7 @@ def search_needs(page: PageDep) -> Response:
 
 
 @router.get("/outputs/{output_id}")
-def output_page(output_id: int, page: PageDep) -> Response:
+def output_page(output_id: IdPath, page: PageDep) -> Response:
     """One research output; signed-in readers also see the needs it could serve."""
     output = get_visible(page.session, spec=OUTPUTS, item_id=output_id, user=page.user)
     assert isinstance(output, ResearchOutput)
@@ -82,7 +83,7 @@ def output_page(output_id: int, page: PageDep) -> Response:
 
 
 @router.get("/needs/{need_id}")
-def need_page(need_id: int, page: PageDep) -> Response:
+def need_page(need_id: IdPath, page: PageDep) -> Response:
     """One technology need; its owner sees the ranked outputs, brokers a link to the pairing view."""
     need = get_visible(page.session, spec=NEEDS, item_id=need_id, user=page.user)
     assert isinstance(need, TechNeed)

@@ -12,9 +12,10 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from services.catalog.accounts.vocab import Role
+from services.catalog.api.params import IdPath
 from services.catalog.core.errors import AppError, localise
 from services.catalog.imports.jobs import read_job
-from services.catalog.imports.run import Upload, read_limited, run_import
+from services.catalog.imports.run import Upload, limits_of, read_limited, run_import
 from services.catalog.items.kinds import OUTPUTS
 from services.catalog.items.models import ResearchOutput
 from services.catalog.items.repository import get_visible
@@ -71,7 +72,8 @@ def upload(page: PageDep, file: Annotated[UploadFile, File()],
         # Always a job here, whatever its size: the progress page follows it.
         outcome = run_import(session=page.session, engine=page.request.app.state.engine, spec=OUTPUTS, user=user,
                              upload=upload, requested_org=None, partial=partial, dry_run=False,
-                             zh=page.lang == "zh", background=True, threshold=settings.import_job_threshold)
+                             zh=page.lang == "zh", background=True, threshold=settings.import_job_threshold,
+                             limits=limits_of(settings))
     except AppError as exc:
         rows = [localise(d, page.lang == "zh") for d in exc.detail if "row" in d]
         return _upload_page(page, error=page.tr(exc.zh, exc.en), errors=rows, partial=partial,
@@ -110,7 +112,7 @@ def my_outputs(page: PageDep) -> Response:
 
 
 @router.post("/my/outputs/{output_id}/status")
-def set_output_status(output_id: int, page: PageDep, status: Annotated[str, Form()],
+def set_output_status(output_id: IdPath, page: PageDep, status: Annotated[str, Form()],
                       version: Annotated[int, Form()]) -> Response:
     """Publish, archive or withdraw one of the organisation's outputs."""
     user = page.require(Role.university, Role.admin)
@@ -135,7 +137,7 @@ def opportunities(page: PageDep) -> Response:
     return page.render("opportunities.html", rows=rows)
 
 
-def _own_output(page: PageContext, output_id: int) -> ResearchOutput:
+def _own_output(page: PageContext, output_id: IdPath) -> ResearchOutput:
     output = own_item(page, spec=OUTPUTS, item_id=output_id,
                       refusal=("只能修改本单位的成果", "You may only edit your own organisation's outputs"))
     assert isinstance(output, ResearchOutput)
@@ -151,7 +153,7 @@ def _output_form(page: PageContext, output: ResearchOutput, values: dict[str, An
 
 
 @router.get("/my/outputs/{output_id}/edit")
-def edit_output(output_id: int, page: PageDep) -> Response:
+def edit_output(output_id: IdPath, page: PageDep) -> Response:
     """The form to edit one of the organisation's outputs."""
     output = _own_output(page, output_id)
     values = stored_values(output, text=OUTPUT_FIELDS, joined=("keywords", "patent_numbers"))
@@ -159,7 +161,7 @@ def edit_output(output_id: int, page: PageDep) -> Response:
 
 
 @router.post("/my/outputs/{output_id}/edit")
-async def save_output(output_id: int, page: PageDep) -> Response:
+async def save_output(output_id: IdPath, page: PageDep) -> Response:
     """Validate and save an output (refused if someone else changed it meanwhile)."""
     output = _own_output(page, output_id)
     form = await page.request.form()
