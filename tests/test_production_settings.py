@@ -26,3 +26,26 @@ def test_matcher_refuses_the_development_token_in_production() -> None:
 
 def test_production_starts_with_real_secrets() -> None:
     assert CatalogSettings(environment="production", _env_file=None, **REAL).environment == "production"  # type: ignore[arg-type, call-arg]
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "catalog.example.org", "::"])
+def test_development_secrets_are_refused_on_an_address_others_can_reach(host: str) -> None:
+    with pytest.raises(ValidationError, match="DUIJIE_SECRET_KEY"):
+        CatalogSettings(host=host, service_token=REAL["service_token"], _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="DUIJIE_SERVICE_TOKEN"):
+        CatalogSettings(host=host, secret_key=REAL["secret_key"], _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ValidationError, match="DUIJIE_SERVICE_TOKEN"):
+        MatcherSettings(host=host, _env_file=None)  # type: ignore[call-arg]
+    assert CatalogSettings(host=host, _env_file=None, **REAL).host == host  # type: ignore[arg-type, call-arg]
+
+
+@pytest.mark.parametrize("environment", ["staging", "test"])
+def test_development_secrets_are_refused_outside_development(environment: str) -> None:
+    with pytest.raises(ValidationError, match="DUIJIE_SECRET_KEY"):
+        CatalogSettings(environment=environment, service_token=REAL["service_token"], _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_development_secrets_serve_a_loopback_address(host: str) -> None:
+    assert CatalogSettings(host=host, _env_file=None).host == host  # type: ignore[call-arg]
+    assert MatcherSettings(host=host, _env_file=None).host == host  # type: ignore[call-arg]

@@ -9,6 +9,7 @@ from services.catalog.api.main import api_router
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.db import READ_ONLY, make_engine, migrate
 from services.catalog.core.errors import install_error_handlers
+from services.catalog.core.guard import Guard
 from services.catalog.portal.app import install_portal
 from services.catalog.workflow.outbox import start_sender
 
@@ -43,4 +44,5 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         return {"status": "ok", "service": "catalog"}
 
     install_portal(app)  # the web portal: pages at /, files at /static
+    app.add_middleware(Guard, max_body=int(settings.max_json_mb * 1024 * 1024))
     return app

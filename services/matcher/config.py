@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.service_token import DEV_SERVICE_TOKEN, refuse_in_production
+from shared.service_token import DEV_SERVICE_TOKEN, refuse_development_token
 
 
 def _env(name: str) -> AliasChoices:
@@ -39,5 +39,5 @@ class MatcherSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_dev_token_in_production(self) -> "MatcherSettings":
-        refuse_in_production(self.environment, self.service_token)
+        refuse_development_token(environment=self.environment, host=self.host, service_token=self.service_token)
         return self

@@ -3,7 +3,7 @@
 import jwt
 from sqlmodel import Session, select
 
-from services.catalog.accounts.models import ApiToken
+from services.catalog.accounts.models import ApiToken, User
 from services.catalog.core.security import create_access_token
 from tests.catalog.test_permissions import fast_user
 from tests.conftest import PASSWORD, Catalog
@@ -108,3 +108,13 @@ def test_api_token_name_is_checked(catalog: Catalog) -> None:
 def test_health_needs_no_sign_in(catalog: Catalog) -> None:
     r = catalog.client.get("/healthz")
     assert r.status_code == 200 and r.json() == {"status": "ok", "service": "catalog"}
+
+
+def test_a_token_without_an_expiry_is_refused(catalog: Catalog) -> None:
+    catalog.user("ent", "enterprise", "甲公司")
+    with Session(catalog.engine) as s:
+        user_id = s.exec(select(User.id).where(User.login == "ent")).one()
+    forever = jwt.encode({"sub": str(user_id)}, catalog.settings.secret_key, algorithm="HS256")
+    assert catalog.client.get("/api/v1/auth/me", headers=_bearer(forever)).status_code == 401
+    lasting = jwt.encode({"sub": str(user_id), "exp": 4_102_444_800}, catalog.settings.secret_key, algorithm="HS256")
+    assert catalog.client.get("/api/v1/auth/me", headers=_bearer(lasting)).status_code == 200

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.service_token import DEV_SERVICE_TOKEN, refuse_in_production
+from shared.service_token import DEV_SERVICE_TOKEN, development_only, refuse_development_token
 
 DEV_SECRET = "dev-secret-change-me-before-production-use"
 
@@ -25,6 +25,7 @@ class CatalogSettings(BaseSettings):
     access_token_minutes: int = 12 * 60
     matcher_url: str = "http://127.0.0.1:8001"
     max_upload_mb: float = 20.0
+    max_json_mb: float = 2.0  # any request body but a file upload
     import_job_threshold: int = 2000
     # an upload's size once unpacked: rows and cells are counted while reading, refused (413) past these
     import_max_rows: int = 100_000
@@ -52,10 +53,12 @@ class CatalogSettings(BaseSettings):
         return timedelta(seconds=self.import_job_stale_seconds)
 
     @model_validator(mode="after")
-    def _refuse_dev_secrets_in_production(self) -> "CatalogSettings":
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("set DUIJIE_SECRET_KEY before running in production")
-        refuse_in_production(self.environment, self.service_token)
+    def _refuse_dev_secrets_where_reachable(self) -> "CatalogSettings":
+        if self.secret_key == DEV_SECRET and not development_only(environment=self.environment, host=self.host):
+            # anyone holding the public development secret could sign themselves an admin token
+            raise ValueError("set DUIJIE_SECRET_KEY: the development secret is refused outside development or on a "
+                             f"non-loopback address ({self.host})")
+        refuse_development_token(environment=self.environment, host=self.host, service_token=self.service_token)
         return self
 
     @cached_property

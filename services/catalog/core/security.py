@@ -38,7 +38,7 @@ def create_access_token(*, user_id: int, secret: str, minutes: int) -> str:
 def decode_access_token(token: str, *, secret: str) -> int | None:
     """The user id inside a valid, unexpired JWT, else None."""
     try:
-        payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM])
+        payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]})
         user_id = int(payload["sub"])
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
