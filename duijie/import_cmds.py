@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
         settings = catalog_settings(data_dir, database_url)
         engine = make_engine(settings.db_url)
         migrate(engine)
-        with Session(engine) as session:
+        # rows are committed in chunks; what they hold stays loaded across the commits
+        with Session(engine, expire_on_commit=False) as session:
             if kind == "zhibei":
                 _import_zhibei(session, path)
             else:
@@ -77,6 +78,7 @@ def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, org
     from services.catalog.core.errors import AppError, localise
     from services.catalog.imports.run import Upload, run_import
     from services.catalog.imports.service import operator
+    from services.catalog.imports.upsert import CHUNK
     from services.catalog.imports.zhibei import ensure_organisation
     from services.catalog.items.kinds import NEEDS, OUTPUTS
 
@@ -90,7 +92,7 @@ def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, org
             task = bar.add_task(f"导入{spec.zh}")
             outcome = run_import(session=session, engine=engine, spec=spec, user=operator(),
                                  upload=Upload(path.read_bytes(), path.name), requested_org=org_id, partial=partial,
-                                 dry_run=False, zh=True, background=False, threshold=0,
+                                 dry_run=False, zh=True, background=False, threshold=0, commit_every=CHUNK,
                                  on_progress=lambda done: bar.update(task, completed=done))
     except AppError as exc:
         session.rollback()

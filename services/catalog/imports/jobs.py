@@ -17,13 +17,12 @@ from services.catalog.core.tables import utcnow
 from services.catalog.imports.models import ImportJob
 from services.catalog.imports.schemas import JobPublic
 from services.catalog.imports.service import result_of
-from services.catalog.imports.upsert import write_rows
+from services.catalog.imports.upsert import CHUNK, write_rows
 from services.catalog.imports.validation import Validated
 from services.catalog.items.kinds import SPECS, KindSpec
 from shared.vocab import ItemKind
 
 log = logging.getLogger(__name__)
-COMMIT_EVERY = 100
 
 
 class JobStatus:
@@ -67,7 +66,7 @@ def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Vali
 
         try:
             counts = write_rows(session, spec, user=user, rows=validated.rows, fields=validated.fields,
-                                on_progress=progress, commit_every=COMMIT_EVERY)
+                                before_commit=progress, commit_every=CHUNK)
             job.status = JobStatus.succeeded
             job.processed = job.total
             job.result = result_of(spec=spec, validated=validated, written=True, counts=counts.as_dict()).model_dump(mode="json")

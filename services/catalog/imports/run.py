@@ -60,10 +60,12 @@ def read_limited(file: BinaryIO, *, limit: int) -> bytes:
 
 def run_import(*, session: Session, engine: sa.Engine, spec: KindSpec, user: User, upload: Upload,
                requested_org: int | None, partial: bool, dry_run: bool, zh: bool, background: bool | None,
-               threshold: int, limits: Limits | None = None, on_progress: Progress | None = None) -> Outcome:
+               threshold: int, limits: Limits | None = None, on_progress: Progress | None = None,
+               commit_every: int | None = None) -> Outcome:
     """Import a file: 403 for others' rows, 422 naming every bad row unless `partial` (then the valid rows are written).
 
-    `background` True always starts a job, False never does, None does from `threshold` valid rows up.
+    `background` True always starts a job, False never does, None does from `threshold` valid rows up. Rows
+    written now commit together, or every `commit_every` rows (long imports, so other writers interleave).
     """
     check_importer(session, spec=spec, user=user, requested_org=requested_org)
     sheet = read_sheet(upload.data, upload.filename, upload.content_type, limits=limits)
@@ -75,7 +77,8 @@ def run_import(*, session: Session, engine: sa.Engine, spec: KindSpec, user: Use
         session.close()  # the job writes in its own sessions; this one must not hold a transaction meanwhile
         return Outcome(job=start_job(engine=engine, spec=spec, user=user, validated=validated))
     try:
-        return Outcome(result=import_now(session, spec=spec, user=user, validated=validated, on_progress=on_progress))
+        return Outcome(result=import_now(session, spec=spec, user=user, validated=validated, on_progress=on_progress,
+                                             commit_every=commit_every))
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("导入时与同时进行的另一次导入冲突，请重试", "Another import ran at the same time; retry") from exc

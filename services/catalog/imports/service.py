@@ -73,9 +73,11 @@ def result_of(*, spec: KindSpec, validated: Validated, written: bool, dry_run: b
     )
 
 
-def import_now(session: Session, *, spec: KindSpec, user: User, validated: Validated, on_progress: Progress | None = None) -> ImportResult:
-    """Write the valid rows in one transaction and commit."""
-    counts = write_rows(session, spec, user=user, rows=validated.rows, fields=validated.fields, on_progress=on_progress)
+def import_now(session: Session, *, spec: KindSpec, user: User, validated: Validated, on_progress: Progress | None = None,
+               commit_every: int | None = None) -> ImportResult:
+    """Write the valid rows and commit: in one transaction, or one per `commit_every` rows."""
+    counts = write_rows(session, spec, user=user, rows=validated.rows, fields=validated.fields, on_progress=on_progress,
+                        commit_every=commit_every)
     session.commit()
     return result_of(spec=spec, validated=validated, written=True, counts=counts.as_dict())
 

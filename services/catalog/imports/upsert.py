@@ -14,6 +14,7 @@ from services.catalog.items.kinds import Item, KindSpec
 from services.catalog.items.service import apply_update, create_item
 
 Progress = Callable[[int], None]
+CHUNK = 100  # rows per transaction of a long import: other writers wait for one chunk at most
 _IN_CHUNK = 500
 
 
@@ -54,8 +55,13 @@ def _values(data: BaseModel, fields: set[str]) -> dict[str, Any]:
 
 
 def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[ValidRow], fields: set[str],
-               on_progress: Progress | None = None, commit_every: int | None = None) -> WriteCounts:
-    """Upsert the rows (columns absent from the file are left alone on update); commits only if commit_every is set."""
+               on_progress: Progress | None = None, commit_every: int | None = None,
+               before_commit: Progress | None = None) -> WriteCounts:
+    """Upsert the rows (columns absent from the file are left alone on update); commits only if commit_every is set.
+
+    Each chunk of `commit_every` rows is one short transaction, so other writers interleave with a long import;
+    `before_commit` runs inside it (a job's progress is committed with the rows it counts), `on_progress` after.
+    """
     counts = WriteCounts()
     existing = existing_by_external_id(session, spec, rows)
     # Held here so the identity map (weak references) keeps them: each create looks its organisation up.
@@ -75,9 +81,11 @@ def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[Valid
             else:
                 counts.unchanged += 1
         at_boundary = commit_every is not None and done % commit_every == 0
+        if at_boundary:
+            if before_commit is not None:
+                before_commit(done)
+            session.commit()
         if on_progress is not None and (at_boundary or done == len(rows) or done % 50 == 0):
             on_progress(done)
-        if at_boundary:
-            session.commit()
     del owners
     return counts

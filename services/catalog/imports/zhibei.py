@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from services.catalog.accounts.models import Organisation, User
 from services.catalog.accounts.vocab import OrgKind
-from services.catalog.imports.upsert import WriteCounts, write_rows
+from services.catalog.imports.upsert import CHUNK, WriteCounts, write_rows
 from services.catalog.imports.validation import ValidRow
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.schemas import NeedCreate, OutputCreate
@@ -230,7 +230,7 @@ class ZhibeiResult:
 
 def import_zhibei(session: Session, folder: Path, *, user: User, on_progress: Callable[[int, int], None] | None = None,
                   listings: ZhibeiListings | None = None) -> ZhibeiResult:
-    """Upsert all outputs and needs of the folder into their two organisations and commit."""
+    """Upsert all outputs and needs of the folder into their two organisations, committing every CHUNK rows."""
     listings = listings or read_listings(folder)
     output_org = ensure_organisation(session, OUTPUT_ORG, OrgKind.university)
     need_org = ensure_organisation(session, NEED_ORG, OrgKind.enterprise)
@@ -243,8 +243,9 @@ def import_zhibei(session: Session, folder: Path, *, user: User, on_progress: Ca
     def report(offset: int) -> Callable[[int], None]:
         return lambda done: on_progress(offset + done, total) if on_progress else None
 
-    outputs = write_rows(session, OUTPUTS, user=user, rows=out_rows, fields=out_fields, on_progress=report(0))
+    outputs = write_rows(session, OUTPUTS, user=user, rows=out_rows, fields=out_fields, on_progress=report(0),
+                         commit_every=CHUNK)
     needs = write_rows(session, NEEDS, user=user, rows=need_rows, fields=need_fields,
-                       on_progress=report(len(out_rows)))
+                       on_progress=report(len(out_rows)), commit_every=CHUNK)
     session.commit()
     return ZhibeiResult(listings, outputs, needs)
