@@ -7,6 +7,7 @@ from services.catalog.accounts.models import ApiToken, User
 from services.catalog.core.security import create_access_token
 from tests.catalog.test_permissions import fast_user
 from tests.conftest import PASSWORD, Catalog
+from tests.portal.helpers import portal_client, sign_in
 
 API = "/api/v1"
 
@@ -118,3 +119,25 @@ def test_a_token_without_an_expiry_is_refused(catalog: Catalog) -> None:
     assert catalog.client.get("/api/v1/auth/me", headers=_bearer(forever)).status_code == 401
     lasting = jwt.encode({"sub": str(user_id), "exp": 4_102_444_800}, catalog.settings.secret_key, algorithm="HS256")
     assert catalog.client.get("/api/v1/auth/me", headers=_bearer(lasting)).status_code == 200
+
+
+def test_a_password_reset_ends_every_session_and_token_issued_before(catalog: Catalog) -> None:
+    c = catalog.client
+    admin = fast_user(catalog, "admin2", "admin")
+    before = catalog.user("ent_r", "enterprise", "甲公司")
+    user_id = c.get(f"{API}/auth/me", headers=before).json()["id"]
+    script = _bearer(c.post(f"{API}/auth/api-tokens", params={"name": "nightly"}, headers=before).json()["token"])
+    browser = portal_client(c.app)
+    sign_in(browser, "ent_r", PASSWORD)
+    assert browser.get("/my/needs").status_code == 200
+    assert c.get(f"{API}/auth/me", headers=script).status_code == 200
+
+    assert c.patch(f"{API}/users/{user_id}", json={"password": "a-brand-new-pw"}, headers=admin).status_code == 200
+    assert c.get(f"{API}/auth/me", headers=before).status_code == 401
+    assert c.get(f"{API}/auth/me", headers=script).status_code == 401
+    r = browser.get("/my/needs", follow_redirects=False)
+    assert r.status_code == 303 and "expired=1" in r.headers["location"]
+    token = c.post(f"{API}/auth/token", data={"username": "ent_r", "password": "a-brand-new-pw"}).json()["access_token"]
+    assert c.get(f"{API}/auth/me", headers=_bearer(token)).status_code == 200
+    other = c.patch(f"{API}/users/{user_id}", json={"display_name": "张经理"}, headers=admin)
+    assert other.status_code == 200 and c.get(f"{API}/auth/me", headers=_bearer(token)).status_code == 200

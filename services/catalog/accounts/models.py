@@ -35,6 +35,8 @@ class User(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    # raised by every password change: sign-in tokens carry the number they were issued under
+    credentials_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ApiToken(SQLModel, table=True):

@@ -1,12 +1,12 @@
 """Creating user accounts (shared by the API and the command line)."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select, update
 
-from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.models import ApiToken, Organisation, User
 from services.catalog.accounts.schemas import UserCreate
 from services.catalog.accounts.vocab import Role
 from services.catalog.core.errors import Conflict, NotFound, ValidationFailed
-from services.catalog.core.security import hash_password
+from services.catalog.core.security import decode_access_token, hash_password
 
 
 def create_user(session: Session, *, data: UserCreate) -> User:
@@ -22,4 +22,23 @@ def create_user(session: Session, *, data: UserCreate) -> User:
                 organisation_id=data.organisation_id, display_name=data.display_name, email=data.email)
     session.add(user)
     session.flush()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Change a password (not committed): every sign-in token and API token issued before stops working."""
+    user.password_hash = hash_password(password)
+    user.credentials_version += 1
+    session.exec(update(ApiToken).where(col(ApiToken.user_id) == user.id).values(revoked=True))  # type: ignore[call-overload]
+    session.add(user)
+
+
+def user_for_access_token(session: Session, *, token: str, secret: str) -> User | None:
+    """The active user a sign-in token (JWT) stands for, if it was issued under their current password."""
+    claims = decode_access_token(token, secret=secret)
+    if claims is None:
+        return None
+    user = session.get(User, claims[0])
+    if user is None or not user.is_active or user.credentials_version != claims[1]:
+        return None
     return user

@@ -10,10 +10,11 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session, select
 
 from services.catalog.accounts.models import ApiToken, User
+from services.catalog.accounts.service import user_for_access_token
 from services.catalog.accounts.vocab import STAFF, Role
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.errors import Forbidden, Unauthorized
-from services.catalog.core.security import API_TOKEN_PREFIX, decode_access_token, hash_api_token
+from services.catalog.core.security import API_TOKEN_PREFIX, hash_api_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 SESSION_COOKIE = "duijie_session"
@@ -51,8 +52,7 @@ def _user_from_token(token: str, session: Session, settings: CatalogSettings) ->
         ).first()
         user = session.get(User, row.user_id) if row else None
     else:
-        user_id = decode_access_token(token, secret=settings.secret_key)
-        user = session.get(User, user_id) if user_id is not None else None
+        user = user_for_access_token(session, token=token, secret=settings.secret_key)
     return user if user is not None and user.is_active else None
 
 

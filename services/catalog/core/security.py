@@ -28,21 +28,21 @@ def verify_password(password: str, password_hash: str) -> bool:
         return False
 
 
-def create_access_token(*, user_id: int, secret: str, minutes: int) -> str:
-    """Issue a signed JWT for a user."""
+def create_access_token(*, user_id: int, secret: str, minutes: int, version: int = 0) -> str:
+    """Issue a signed JWT for a user, under the user's current credentials version."""
     now = datetime.now(UTC)
-    payload = {"sub": str(user_id), "iat": now, "exp": now + timedelta(minutes=minutes)}
+    payload = {"sub": str(user_id), "ver": version, "iat": now, "exp": now + timedelta(minutes=minutes)}
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM)
 
 
-def decode_access_token(token: str, *, secret: str) -> int | None:
-    """The user id inside a valid, unexpired JWT, else None."""
+def decode_access_token(token: str, *, secret: str) -> tuple[int, int] | None:
+    """The user id and credentials version inside a valid, unexpired JWT, else None."""
     try:
         payload = jwt.decode(token, secret, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]})
-        user_id = int(payload["sub"])
+        user_id, version = int(payload["sub"]), int(payload.get("ver", 0))
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         return None
-    return user_id if 1 <= user_id <= MAX_ID else None  # a forged huge id must not reach the database
+    return (user_id, version) if 1 <= user_id <= MAX_ID else None  # a forged huge id must not reach the database
 
 
 def new_api_token() -> str:

@@ -11,11 +11,11 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from services.catalog.accounts.models import Organisation, User
+from services.catalog.accounts.service import user_for_access_token
 from services.catalog.accounts.vocab import Role
 from services.catalog.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.errors import Forbidden
-from services.catalog.core.security import decode_access_token
 from services.catalog.portal.csrf import CSRF_COOKIE, CSRF_FIELD, form_token, new_csrf_seed
 from services.catalog.portal.i18n import LANG_COOKIE, page_language, pick, shown_components, value_label
 
@@ -112,13 +112,10 @@ def page_context(request: Request, session: SessionDep, settings: SettingsDep) -
     user: User | None = None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        user_id = decode_access_token(token, secret=settings.secret_key)
-        user = session.get(User, user_id) if user_id is not None else None
-        if (user is None or not user.is_active) and request.url.path != "/login":
+        user = user_for_access_token(session, token=token, secret=settings.secret_key)
+        if user is None and request.url.path != "/login":
             path = request.url.path
             raise LoginRequired(path if request.method == "GET" else "/", expired=True)
-        if user is not None and not user.is_active:
-            user = None
     seed = request.cookies.get(CSRF_COOKIE)
     page = PageContext(request=request, session=session, settings=settings, user=user,
                        lang=page_language(request), csrf_seed=seed or new_csrf_seed(), new_seed=not seed)

@@ -31,7 +31,8 @@ def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Sessio
     user = authenticate(session, form.username, form.password)
     assert user.id is not None
     return Token(access_token=create_access_token(user_id=user.id, secret=settings.secret_key,
-                                                  minutes=settings.access_token_minutes))
+                                                  minutes=settings.access_token_minutes,
+                                                  version=user.credentials_version))
 
 
 @router.get("/me", response_model=UserPublic)

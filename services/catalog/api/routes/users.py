@@ -7,12 +7,11 @@ from sqlmodel import col, select
 
 from services.catalog.accounts.models import Organisation, User
 from services.catalog.accounts.schemas import UserCreate, UserPublic, UserUpdate
-from services.catalog.accounts.service import create_user
+from services.catalog.accounts.service import create_user, set_password
 from services.catalog.accounts.vocab import Role
 from services.catalog.api.deps import AdminOnly, SessionDep
 from services.catalog.core.errors import NotFound, ValidationFailed
 from services.catalog.core.inputs import MAX_ID
-from services.catalog.core.security import hash_password
 
 router = APIRouter(prefix="/users", tags=["users"], dependencies=[AdminOnly])
 
@@ -39,7 +38,7 @@ def update_user(user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: UserUpdate
         raise NotFound(f"用户 {user_id} 不存在", f"User {user_id} does not exist")
     values = body.model_dump(exclude_unset=True)
     if "password" in values:
-        user.password_hash = hash_password(values.pop("password"))
+        set_password(session, user=user, password=values.pop("password"))
     if values.get("organisation_id") is not None and session.get(Organisation, values["organisation_id"]) is None:
         raise NotFound("单位不存在", "Organisation does not exist")
     user.sqlmodel_update(values)

@@ -43,7 +43,8 @@ def login(page: PageDep, login: Annotated[str, Form()] = "", password: Annotated
                            login=login, error=page.tr("用户名或密码错误", "Wrong login or password"))
     assert user.id is not None
     minutes = page.settings.access_token_minutes
-    token = create_access_token(user_id=user.id, secret=page.settings.secret_key, minutes=minutes)
+    token = create_access_token(user_id=user.id, secret=page.settings.secret_key, minutes=minutes,
+                                version=user.credentials_version)
     response = page.redirect(safe_next(next) or HOME_OF_ROLE.get(Role(user.role), "/"))
     response.set_cookie(SESSION_COOKIE, token, max_age=minutes * 60, httponly=True, samesite="lax",
                         secure=page.request.url.scheme == "https")
