@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.catalog.accounts.throttle import SignInGuard
 from services.catalog.api.main import api_router
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.db import READ_ONLY, make_engine, migrate
@@ -35,6 +36,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app = FastAPI(title="产学研对接平台 · Catalog", version="0.1.0", lifespan=lifespan,
                   description="Research outputs, technology needs, accounts and the change feed.")
     app.state.settings = settings
+    app.state.sign_in_guard = SignInGuard()
     install_error_handlers(app)
     app.include_router(api_router)
 

@@ -1,12 +1,15 @@
 """Creating user accounts (shared by the API and the command line)."""
 
+from functools import lru_cache
+
 from sqlmodel import Session, col, select, update
 
 from services.catalog.accounts.models import ApiToken, Organisation, User
 from services.catalog.accounts.schemas import UserCreate
+from services.catalog.accounts.throttle import SignInGuard
 from services.catalog.accounts.vocab import Role
-from services.catalog.core.errors import Conflict, NotFound, ValidationFailed
-from services.catalog.core.security import decode_access_token, hash_password
+from services.catalog.core.errors import Conflict, NotFound, TooManyAttempts, Unauthorized, ValidationFailed
+from services.catalog.core.security import decode_access_token, hash_password, verify_password
 
 
 def create_user(session: Session, *, data: UserCreate) -> User:
@@ -41,4 +44,24 @@ def user_for_access_token(session: Session, *, token: str, secret: str) -> User 
     user = session.get(User, claims[0])
     if user is None or not user.is_active or user.credentials_version != claims[1]:
         return None
+    return user
+
+
+@lru_cache(maxsize=1)
+def _stand_in_hash() -> str:
+    return hash_password("no-such-user: compared so that unknown logins take as long as known ones")
+
+
+def authenticate(session: Session, *, login: str, password: str, address: str, guard: SignInGuard) -> User:
+    """The active user with this login and password; 401 otherwise, 429 after repeated failures."""
+    wait = guard.wait(login=login, address=address)
+    if wait > 0:
+        raise TooManyAttempts(wait)
+    # A NUL can never be in a stored login, and PostgreSQL would refuse to compare it.
+    user = session.exec(select(User).where(User.login == login)).first() if "\x00" not in login else None
+    correct = verify_password(password, user.password_hash if user is not None else _stand_in_hash())
+    if user is None or not user.is_active or not correct:
+        guard.failed(login=login, address=address)
+        raise Unauthorized("用户名或密码错误", "Wrong login or password")
+    guard.succeeded(login=login)
     return user

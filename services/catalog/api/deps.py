@@ -21,6 +21,11 @@ SESSION_COOKIE = "duijie_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def client_address(request: Request) -> str:
+    """The address a request came from (the proxy's, behind one that does not forward it)."""
+    return request.client.host if request.client else "unknown"
+
+
 def get_settings(request: Request) -> CatalogSettings:
     """The settings the app was built with."""
     settings: CatalogSettings = request.app.state.settings

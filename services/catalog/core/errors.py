@@ -18,10 +18,11 @@ class AppError(Exception):
     code = "bad_request"
 
     def __init__(self, zh: str, en: str, *, status_code: int | None = None, code: str | None = None,
-                 detail: list[dict[str, Any]] | None = None) -> None:
+                 detail: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(en)
         self.zh, self.en = zh, en
         self.detail = detail or []
+        self.headers = headers or {}
         if status_code is not None:
             self.status_code = status_code
         if code is not None:
@@ -58,6 +59,17 @@ class ValidationFailed(AppError):
         super().__init__(zh, en, detail=detail)
 
 
+class TooManyAttempts(AppError):
+    """The caller tried too often; `Retry-After` says when to try again."""
+
+    status_code, code = 429, "too_many_attempts"
+
+    def __init__(self, seconds: float) -> None:
+        wait = max(1, round(seconds))
+        super().__init__(f"尝试次数过多，请 {wait} 秒后再试", f"Too many attempts; try again in {wait} seconds",
+                         headers={"Retry-After": str(wait)})
+
+
 class Conflict(AppError):
     """The request collides with the current state (stale version, duplicate key)."""
 
@@ -89,7 +101,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         zh = wants_chinese(request)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = {**({"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {}), **exc.headers} or None
         detail = [localise(d, zh) for d in exc.detail]
         return JSONResponse(_body(exc.code, exc.zh if zh else exc.en, detail), exc.status_code, headers)
 

@@ -2,33 +2,26 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlmodel import select
 
 from services.catalog.accounts.models import ApiToken, User
 from services.catalog.accounts.schemas import ApiTokenCreated, Token, UserPublic
-from services.catalog.api.deps import CurrentUser, SessionDep, SettingsDep
-from services.catalog.core.errors import NotFound, Unauthorized
+from services.catalog.accounts.service import authenticate
+from services.catalog.api.deps import CurrentUser, SessionDep, SettingsDep, client_address
+from services.catalog.core.errors import NotFound
 from services.catalog.core.inputs import MAX_ID
-from services.catalog.core.security import create_access_token, hash_api_token, new_api_token, verify_password
+from services.catalog.core.security import create_access_token, hash_api_token, new_api_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-def authenticate(session: SessionDep, login: str, password: str) -> User:
-    """The active user with this login and password, else 401."""
-    # A NUL can never be in a stored login, and PostgreSQL would refuse to compare it.
-    user = session.exec(select(User).where(User.login == login)).first() if "\x00" not in login else None
-    if user is None or not user.is_active or not verify_password(password, user.password_hash):
-        raise Unauthorized("用户名或密码错误", "Wrong login or password")
-    return user
-
-
 @router.post("/token", response_model=Token)
-def login(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep) -> Token:
-    """Exchange login and password for a bearer token."""
-    user = authenticate(session, form.username, form.password)
+def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
+          settings: SettingsDep) -> Token:
+    """Exchange login and password for a bearer token (429 with Retry-After after repeated failures)."""
+    user = authenticate(session, login=form.username, password=form.password, address=client_address(request),
+                        guard=request.app.state.sign_in_guard)
     assert user.id is not None
     return Token(access_token=create_access_token(user_id=user.id, secret=settings.secret_key,
                                                   minutes=settings.access_token_minutes,

@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
+from services.catalog.accounts.service import authenticate
 from services.catalog.accounts.vocab import Role
-from services.catalog.api.deps import SESSION_COOKIE
-from services.catalog.api.routes.auth import authenticate
-from services.catalog.core.errors import Unauthorized
+from services.catalog.api.deps import SESSION_COOKIE, client_address
+from services.catalog.core.errors import TooManyAttempts, Unauthorized
 from services.catalog.core.security import create_access_token
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
@@ -37,10 +37,13 @@ def login(page: PageDep, login: Annotated[str, Form()] = "", password: Annotated
           next: Annotated[str, Form()] = "") -> Response:
     """Check the password, set the HttpOnly session cookie and go on."""
     try:
-        user = authenticate(page.session, login.strip(), password)
-    except Unauthorized:
-        return page.render("login.html", status_code=401, next=safe_next(next) or "", expired=False,
-                           login=login, error=page.tr("用户名或密码错误", "Wrong login or password"))
+        user = authenticate(page.session, login=login.strip(), password=password,
+                            address=client_address(page.request), guard=page.request.app.state.sign_in_guard)
+    except (Unauthorized, TooManyAttempts) as exc:
+        response = page.render("login.html", status_code=exc.status_code, next=safe_next(next) or "", expired=False,
+                               login=login, error=page.tr(exc.zh, exc.en))
+        response.headers.update(exc.headers)
+        return response
     assert user.id is not None
     minutes = page.settings.access_token_minutes
     token = create_access_token(user_id=user.id, secret=page.settings.secret_key, minutes=minutes,
