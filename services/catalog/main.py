@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from services.catalog.accounts.throttle import SignInGuard
 from services.catalog.api.main import api_router
 from services.catalog.core.config import CatalogSettings
-from services.catalog.core.db import READ_ONLY, make_engine, migrate
+from services.catalog.core.db import READ_ONLY, is_sqlite, make_engine, migrate
 from services.catalog.core.errors import install_error_handlers
-from services.catalog.core.guard import Guard
+from services.catalog.core.guard import Guard, WriteQueue
 from services.catalog.portal.app import install_portal
 from services.catalog.workflow.outbox import start_sender
 
@@ -47,4 +47,6 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
 
     install_portal(app)  # the web portal: pages at /, files at /static
     app.add_middleware(Guard, max_body=int(settings.max_json_mb * 1024 * 1024))
+    if is_sqlite(settings.db_url):
+        app.add_middleware(WriteQueue, slots=settings.sqlite_writers)
     return app

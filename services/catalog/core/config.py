@@ -26,6 +26,7 @@ class CatalogSettings(BaseSettings):
     matcher_url: str = "http://127.0.0.1:8001"
     max_upload_mb: float = 20.0
     max_json_mb: float = 2.0  # any request body but a file upload
+    sqlite_writers: int = 4  # writing requests in flight at once on SQLite; the others queue (core.guard)
     import_job_threshold: int = 2000
     # an upload's size once unpacked: rows and cells are counted while reading, refused (413) past these
     import_max_rows: int = 100_000

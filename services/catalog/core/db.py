@@ -31,8 +31,9 @@ def make_engine(url: str) -> sa.Engine:
         return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=dumps)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    # A connection for every worker thread (40) and the background jobs: none waits for the pool.
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                             json_serializer=dumps)
+                             json_serializer=dumps, pool_size=20, max_overflow=40)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

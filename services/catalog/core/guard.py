@@ -1,5 +1,6 @@
 """An ASGI middleware on every response and request: security headers, and a size limit on non-file bodies."""
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -87,3 +88,24 @@ class Guard:
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                                 *HEADERS]})
         await send({"type": "http.response.body", "body": body})
+
+
+class WriteQueue:
+    """Lets at most `slots` writing requests (not GET, HEAD or OPTIONS) run at once; the rest wait here.
+
+    For SQLite: its one write lock is taken at a request's first query and held to its commit. Unqueued, 50
+    writers fill the worker threads while they wait for that lock, and the holder then finds no thread for
+    its next step until timeouts break the jam. Waiting here costs no thread.
+    """
+
+    def __init__(self, app: ASGIApp, *, slots: int) -> None:
+        self.app = app
+        self.slots = asyncio.Semaphore(slots)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request, queued if it writes."""
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        async with self.slots:
+            await self.app(scope, receive, send)
