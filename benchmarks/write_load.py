@@ -10,6 +10,7 @@ throughput and p50/p99 latency. Bounded: loopback only, at most 200 clients, at 
 
 import argparse
 import collections
+import json
 import statistics
 import subprocess
 import tempfile
@@ -53,6 +54,17 @@ def _prepare(url: str, clients: int) -> list[dict[str, str]]:
     return headers
 
 
+def _start_import(url: str, data: Path, rows: int) -> subprocess.Popen:
+    """`duijie import` of a file of `rows` new outputs, started in its own process."""
+    lines = [json.dumps({"external_id": f"L{i}", "title": f"压测成果第{i}号：膜生物反应器改进",
+                         "summary": f"污水深度处理工艺{i}"}, ensure_ascii=False) for i in range(rows)]
+    path = data / "outputs.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return subprocess.Popen([*DUIJIE, "import", str(path), "--kind", "outputs", "--organisation", "压测大学",
+                             "--database-url", url, "--data-dir", str(data)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def _count(url: str) -> int:
     engine = make_engine(url)
     with Session(engine) as session:
@@ -61,7 +73,8 @@ def _count(url: str) -> int:
     return int(n)
 
 
-def run(*, url: str, clients: int, seconds: float, readers: bool, writers: int = 4) -> dict[str, object]:
+def run(*, url: str, clients: int, seconds: float, readers: bool, writers: int = 4,
+        import_rows: int = 0) -> dict[str, object]:
     """One load run against a catalog process over `url`."""
     headers = _prepare(url, clients)
     port = free_port()
@@ -100,12 +113,17 @@ def run(*, url: str, clients: int, seconds: float, readers: bool, writers: int =
                         statuses[status] += 1
 
         threads = [threading.Thread(target=client, args=(h, n)) for n, h in enumerate(headers)]
+        importer = _start_import(url, data, import_rows) if import_rows else None
         began = time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         elapsed = time.monotonic() - began
+        imported = None
+        if importer is not None:
+            code = importer.wait(600)
+            imported = {"rows": import_rows, "exit": code, "seconds": round(time.monotonic() - began, 1)}
         ok = statuses["200" if readers else "201"]
         written = _count(url) - before
     finally:
@@ -116,7 +134,8 @@ def run(*, url: str, clients: int, seconds: float, readers: bool, writers: int =
             "errors": {k: v for k, v in statuses.items() if k not in ("200", "201")},
             "lost": 0 if readers else ok - written, "per_second": round(ok / elapsed, 1),
             "p50_ms": round(statistics.median(ordered) * 1000, 1),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1)}
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] * 1000, 1),
+            **({"import": imported} if imported else {})}
 
 
 def main() -> None:
@@ -126,6 +145,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--readers", action="store_true", help="list needs instead of posting them")
     parser.add_argument("--writers", type=int, default=4, help="DUIJIE_SQLITE_WRITERS of the catalog")
+    parser.add_argument("--import-rows", type=int, default=0, help="run `duijie import` of this many rows meanwhile")
     parser.add_argument("--postgres", metavar="ADMIN_URL", help="e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or not 1 <= args.seconds <= 600:
@@ -137,13 +157,15 @@ def main() -> None:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
         url = args.postgres.rsplit("/", 1)[0] + f"/{name}"
         try:
-            print(run(url=url, clients=args.clients, seconds=args.seconds, readers=args.readers, writers=args.writers))
+            print(run(url=url, clients=args.clients, seconds=args.seconds, readers=args.readers, writers=args.writers,
+                      import_rows=args.import_rows))
         finally:
             with admin.connect() as conn:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='duijie-load-')) / 'catalog.sqlite3'}"
-        print(run(url=url, clients=args.clients, seconds=args.seconds, readers=args.readers, writers=args.writers))
+        print(run(url=url, clients=args.clients, seconds=args.seconds, readers=args.readers, writers=args.writers,
+                      import_rows=args.import_rows))
 
 
 if __name__ == "__main__":

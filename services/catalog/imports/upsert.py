@@ -1,5 +1,6 @@
 """Writing validated rows: create new items, update those whose (organisation, external id) exists."""
 
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -14,7 +15,10 @@ from services.catalog.items.kinds import Item, KindSpec
 from services.catalog.items.service import apply_update, create_item
 
 Progress = Callable[[int], None]
-CHUNK = 100  # rows per transaction of a long import: other writers wait for one chunk at most
+CHUNK = 50  # rows per transaction of a long import: other writers wait for one chunk at most
+# SQLite hands its lock to no one in particular: a writer of another process, sleeping in its busy handler
+# (up to 100 ms at a time), would lose every race to the import's next chunk without this pause.
+SQLITE_YIELD_SECONDS = 0.1
 _IN_CHUNK = 500
 
 
@@ -85,6 +89,8 @@ def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[Valid
             if before_commit is not None:
                 before_commit(done)
             session.commit()
+            if session.get_bind().dialect.name == "sqlite" and done < len(rows):
+                time.sleep(SQLITE_YIELD_SECONDS)
         if on_progress is not None and (at_boundary or done == len(rows) or done % 50 == 0):
             on_progress(done)
     del owners
