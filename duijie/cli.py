@@ -1,10 +1,7 @@
 """`duijie` (对接): the operator's entry point to run, seed and administer the platform."""
 
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +10,7 @@ from rich.table import Table
 
 from duijie import import_cmds, matcher_cmds, workflow_cmds
 from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_db
+from duijie.supervise import Service, Supervisor
 
 app = typer.Typer(help="产学研对接平台 — run and administer the catalog and matcher services.", no_args_is_help=True)
 
@@ -98,7 +96,7 @@ def print_demo_accounts() -> None:
 @app.command()
 def serve(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None, host: str = "127.0.0.1",
           catalog_port: int = 8000, matcher_port: int = 8001, demo: bool = True) -> None:
-    """Run both services; on a new data dir, write the demo dataset and print the demo accounts."""
+    """Run both services, starting again any that dies; on a new data dir, write the demo dataset first."""
     from services.catalog.demo import seed_demo
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -111,30 +109,11 @@ def serve(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None, ho
                    "--matcher-url", f"http://127.0.0.1:{matcher_port}", *db_opt]
     matcher_cmd = [*base, "matcher", "--data-dir", str(data_dir / "matcher"), "--host", host,
                    "--port", str(matcher_port), "--catalog-url", f"http://127.0.0.1:{catalog_port}"]
-    procs = [subprocess.Popen(catalog_cmd), subprocess.Popen(matcher_cmd)]
+    supervisor = Supervisor([Service("catalog", catalog_cmd), Service("matcher", matcher_cmd)],
+                            say=lambda text: console.print(f"[yellow]{text}[/yellow]"))
     console.print(f"[bold green]门户 Portal: http://{host}:{catalog_port}/[/bold green]   "
                   f"API docs: http://{host}:{catalog_port}/docs   matcher: http://{host}:{matcher_port}/healthz")
-
-    def _stop(*_: object) -> None:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        while all(p.poll() is None for p in procs):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        _stop()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-    codes = [p.returncode for p in procs]
-    raise typer.Exit(0 if all(c in (0, -signal.SIGTERM) for c in codes) else 1)
+    raise typer.Exit(supervisor.run())
 
 
 import_cmds.register(app)
