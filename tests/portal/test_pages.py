@@ -177,3 +177,20 @@ def test_unknown_page_is_polite_html_for_browsers_and_json_for_the_api(catalog: 
     assert page.status_code == 404 and "找不到该页面" in page.text and "<html" in page.text
     api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.json()["error"]
+
+
+def test_my_needs_comes_a_page_at_a_time(catalog: Catalog) -> None:
+    catalog.user("ent6", "enterprise", "己公司")
+    with Session(catalog.engine) as s:
+        user = s.exec(select(User).where(User.login == "ent6")).one()
+        for i in range(23):
+            create_item(s, spec=NEEDS, user=user, data=NeedCreate(title=f"第{i:02d}项需求：陶瓷基板切割"))
+        s.commit()
+    client = portal_client(catalog.client.app)
+    sign_in(client, "ent6", PASSWORD)
+    pages = [client.get("/my/needs", params={"page": n}).text for n in (1, 2, 3)]
+    ids = [re.findall(r'<article class="card item" data-id="(\d+)"', page) for page in pages]
+    assert [len(x) for x in ids] == [10, 10, 3] and len({i for x in ids for i in x}) == 23
+    assert 'data-total="23"' in pages[0] and 'rel="next"' in pages[0] and 'rel="next"' not in pages[2]
+    assert "第22项需求" in pages[0] and "第00项需求" in pages[2]  # newest first
+    assert client.get("/my/needs", params={"page": 0}).status_code == 400
