@@ -78,3 +78,23 @@ def test_matcher_down_is_a_503(catalog: Catalog, monkeypatch) -> None:  # type: 
     monkeypatch.setattr(matcher_client, "_client", lambda base_url, token: Down())
     r = catalog.client.get(f"{API}/search/outputs", params={"q": "锂电池"})
     assert r.status_code == 503 and r.json()["error"] == "matcher_unavailable"
+
+
+def test_a_query_the_matcher_refuses_is_the_callers_422_not_a_503(catalog: Catalog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    asked: list[str] = []
+
+    class Refusing:
+        @staticmethod
+        def post(*args: Any, **kwargs: Any) -> httpx.Response:
+            asked.append("asked")
+            request = httpx.Request("POST", "http://matcher/v1/match")
+            return httpx.Response(422, json={"error": "validation_error", "message": "no", "detail": []},
+                                  request=request)
+
+    monkeypatch.setattr(matcher_client, "_client", lambda base_url, token: Refusing())
+    r = catalog.client.get(f"{API}/search/outputs", params={"q": "锂电池"}, headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 422 and r.json()["error"] == "validation_error" and asked == ["asked"]
+    for q in ("   ", "\x01\x02", "\u200b\t"):
+        r = catalog.client.get(f"{API}/search/outputs", params={"q": q})
+        assert r.status_code == 422 and r.json()["detail"][0]["column"] == "q", (q, r.text)
+    assert asked == ["asked"]  # blank and control-only text never reach the matcher

@@ -4,6 +4,7 @@ Callers hold no write transaction while `ask` or `verdict` waits: with SQLite th
 database's one write lock across an HTTP call with retries.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,10 +91,12 @@ def needs_for_output(*, session: Session, output: ResearchOutput, user: User | N
 
 
 def outputs_for_text(*, text: str, k: int = 10) -> MatchRequest:
-    """The question for the outputs matching free text (422 when the text is blank)."""
+    """The question for the outputs matching free text (422 when the text is blank or only control characters)."""
     try:
+        if all(unicodedata.category(c)[0] in "CZ" for c in text):
+            raise ValueError("nothing to search for")
         return MatchRequest(target=ItemKind.output, text=text, k=k)
-    except ValidationError as exc:
+    except (ValidationError, ValueError) as exc:
         raise ValidationFailed("请输入要检索的文字", "Give some text to search for",
                                detail=[{"column": "q", "zh": "不能为空白", "en": "must not be blank"}]) from exc
 
@@ -102,6 +105,11 @@ def ask(*, settings: CatalogSettings, question: MatchRequest) -> MatchResponse:
     """The matcher's ranking for a question; MatcherUnavailable when it cannot answer."""
     try:
         return client.post_match(settings=settings, request=question)
+    except httpx.HTTPStatusError as exc:
+        if exc.response.status_code < 500:  # the matcher refused the question: the caller's to fix, not a retry
+            raise AppError("匹配服务无法处理该查询，请修改后重试", "The matcher cannot take this query; change it and retry",
+                           status_code=422, code="validation_error") from exc
+        raise MatcherUnavailable() from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise MatcherUnavailable() from exc
 
