@@ -12,6 +12,19 @@ LONGEST_WAIT = 30.0
 STEADY = 60.0  # a service that ran this long before dying starts again at once
 
 
+def stop_processes(processes: list[subprocess.Popen], *, grace: float = 10.0) -> None:
+    """Terminate the processes still running, and kill those that have not stopped after `grace` seconds."""
+    running = [p for p in processes if p.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @dataclass
 class Service:
     """One child process: how to start it, and its current process."""
@@ -70,14 +83,6 @@ class Supervisor:
 
     def stop(self) -> int:
         """Terminate every running service (kill what does not stop within 10 s)."""
-        running = [s.process for s in self.services if s.process is not None and s.process.poll() is None]
-        for process in running:
-            process.terminate()
-        for process in running:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes([s.process for s in self.services if s.process is not None])
         codes = [s.process.returncode for s in self.services if s.process is not None]
         return 0 if all(c in (0, -signal.SIGTERM) for c in codes) else 1

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from duijie.supervise import stop_processes
 from services.catalog.demo import DEMO_PASSWORD
 from tests.conftest import PROJECT_ROOT
 
@@ -133,13 +134,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         result.wait_for_matcher()
         yield result
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs)
 
 
 @pytest.fixture(scope="session")
