@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlmodel import Session
 
-from duijie.options import DatabaseUrl, DataDir, catalog_settings, console
+from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_engine
 
 KINDS = ("outputs", "needs", "zhibei")
 
@@ -31,14 +31,10 @@ def register(app: typer.Typer) -> None:
         data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None,
     ) -> None:
         """Import outputs or needs (upsert by external id), or the 知贝 folder, with a progress bar."""
-        from services.catalog.core.db import make_engine, migrate
-
         if kind not in KINDS:
             console.print(f"[red]--kind 应为 {' / '.join(KINDS)}[/red]")
             raise typer.Exit(2)
-        settings = catalog_settings(data_dir, database_url)
-        engine = make_engine(settings.db_url)
-        migrate(engine)
+        engine = open_catalog_engine(catalog_settings(data_dir, database_url))
         # rows are committed in chunks; what they hold stays loaded across the commits
         with Session(engine, expire_on_commit=False) as session:
             if kind == "zhibei":

@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from sqlmodel import Session
@@ -23,10 +24,15 @@ def catalog_settings(data_dir: Path, database_url: str | None, **extra: object):
     return CatalogSettings(**values)  # type: ignore[arg-type]
 
 
-def open_catalog_db(data_dir: Path, database_url: str | None) -> Session:
-    """A session on the catalog's database, its schema brought up to date."""
+def open_catalog_engine(settings) -> sa.Engine:  # type: ignore[no-untyped-def]
+    """An engine on the catalog's database of these settings, its schema brought up to date."""
     from services.catalog.core.db import make_engine, migrate
 
-    engine = make_engine(catalog_settings(data_dir, database_url).db_url)
+    engine = make_engine(settings.db_url)
     migrate(engine)
-    return Session(engine)
+    return engine
+
+
+def open_catalog_db(data_dir: Path, database_url: str | None) -> Session:
+    """A session on the catalog's database, its schema brought up to date."""
+    return Session(open_catalog_engine(catalog_settings(data_dir, database_url)))

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from duijie.options import DatabaseUrl, DataDir, catalog_settings, console
+from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_engine
 
 
 def register(app: typer.Typer) -> None:
@@ -20,11 +20,9 @@ def register(app: typer.Typer) -> None:
         """Export brokers' and parties' decisions as labelled pairs (JSON Lines: need text, output text, label, reason)."""
         from sqlmodel import Session
 
-        from services.catalog.core.db import make_engine, migrate
         from services.catalog.workflow.feedback import export_jsonl
 
-        engine = make_engine(catalog_settings(data_dir, database_url).db_url)
-        migrate(engine)
+        engine = open_catalog_engine(catalog_settings(data_dir, database_url))
         with Session(engine) as session:
             if out is None:
                 n = export_jsonl(session, sys.stdout)
@@ -48,7 +46,6 @@ def register(app: typer.Typer) -> None:
         """Send the queued e-mail notifications through SMTP (once, or with --loop continuously)."""
         from sqlmodel import Session
 
-        from services.catalog.core.db import make_engine, migrate
         from services.catalog.workflow.mailer import SmtpMailer
         from services.catalog.workflow.outbox import OutboxSender
         from services.catalog.workflow.outbox import retry_failed as requeue
@@ -62,8 +59,7 @@ def register(app: typer.Typer) -> None:
         if not settings.smtp_host:
             console.print("[red]未配置 SMTP 服务器 / no SMTP host: set DUIJIE_SMTP_HOST or --smtp-host[/red]")
             raise typer.Exit(2)
-        engine = make_engine(settings.db_url)
-        migrate(engine)
+        engine = open_catalog_engine(settings)
         if retry_failed:
             with Session(engine) as session:
                 n = requeue(session)

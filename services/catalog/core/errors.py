@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.catalog.core.i18n import translate_error, wants_chinese
+from services.catalog.core.i18n import wants_chinese
+from shared.errors import ErrorBody, validation_body
 
 
 class AppError(Exception):
@@ -77,14 +78,7 @@ class Conflict(AppError):
 
 
 def _body(code: str, message: str, detail: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"error": code, "message": message, "detail": detail or []}
-
-
-def _field_path(loc: tuple[Any, ...], kind: str = "") -> str:
-    if kind == "json_invalid":  # its loc ends in a character offset, not a field
-        return "body"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path")]
-    return ".".join(parts) or "body"
+    return ErrorBody(error=code, message=message, detail=detail or []).model_dump()
 
 
 def localise(row: dict[str, Any], zh: bool) -> dict[str, Any]:
@@ -107,14 +101,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        zh = wants_chinese(request)
-        detail = [
-            {"column": _field_path(tuple(e.get("loc", ())), str(e.get("type", ""))), "message": translate_error(e, zh)}
-            for e in exc.errors()
-        ]
-        head = "; ".join(f"{d['column']}: {d['message']}" for d in detail[:5])
-        message = f"请求内容有误：{head}" if zh else f"Invalid request: {head}"
-        return JSONResponse(_body("validation_error", message, detail), 422)
+        body = validation_body(list(exc.errors()), chinese=wants_chinese(request))
+        return JSONResponse(body.model_dump(), 422)
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:

@@ -24,6 +24,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 MAX_ROWS = 100_000  # data rows of one upload (DUIJIE_IMPORT_MAX_ROWS)
 MAX_CELLS = 5_000_000  # cells of one upload, counted as they are read
 MAX_UNPACKED = 500 * 1024 * 1024  # what an XLSX may expand to, by its own directory
+TAG_BYTES = 16  # longer than any tag counted, namespace prefix included
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
@@ -184,27 +185,22 @@ def _count_rows_and_cells(archive: zipfile.ZipFile, name: str, limits: Limits, c
     """Rows and cells of a sheet, counted on its unpacked XML in chunks without parsing it (a bomb's rows
     cost microseconds here and milliseconds each in an XML parser); 413 as soon as they pass the limits."""
     rows = cells = 0
-    tail = b""
-    row_tags, cell_tags = (b"<row ", b"<row>"), (b"<c ", b"<c>")
     with archive.open(name) as sheet:
-        first = sheet.read(4096)
-        prefix = re.search(rb"<(\w+:)?worksheet[\s>]", first)
-        if prefix and prefix.group(1):  # a namespace prefix, e.g. <x:worksheet>: its rows are <x:row>
-            row_tags = (b"<" + prefix.group(1) + b"row ", b"<" + prefix.group(1) + b"row>")
-            cell_tags = (b"<" + prefix.group(1) + b"c ", b"<" + prefix.group(1) + b"c>")
-        block = first
-        while block:
-            window = tail + block
-            rows += sum(window.count(tag) for tag in row_tags)
-            cells += sum(window.count(tag) for tag in cell_tags)
-            tail = window[-8:]  # a tag split across two chunks is counted in the next window ...
-            rows -= sum(tail.count(tag) for tag in row_tags)  # ... and only there
-            cells -= sum(tail.count(tag) for tag in cell_tags)
+        block = sheet.read(4096)
+        found = re.search(rb"<(\w+:)?worksheet[\s>]", block)
+        ns = (found.group(1) or b"") if found else b""  # a namespace prefix: <x:worksheet> has <x:row> rows
+        row_tags, cell_tags = (b"<" + ns + b"row ", b"<" + ns + b"row>"), (b"<" + ns + b"c ", b"<" + ns + b"c>")
+        carry = b""
+        while block or carry:
+            window = carry + block
+            cut = window.rfind(b"<")
+            if not block or cut == -1 or len(window) - cut > TAG_BYTES:
+                cut = len(window)  # no tag can be cut in two at the end: count it all
+            counted, carry = window[:cut], window[cut:]
+            rows += sum(counted.count(tag) for tag in row_tags)
+            cells += sum(counted.count(tag) for tag in cell_tags)
             limits.check(rows=rows - 1, cells=cells)  # the header row is not a data row
-            block = sheet.read(chunk)
-    rows += sum(tail.count(tag) for tag in row_tags)
-    cells += sum(tail.count(tag) for tag in cell_tags)
-    limits.check(rows=rows - 1, cells=cells)
+            block = sheet.read(chunk) if block else b""
     return rows, cells
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from services.catalog.core.errors import ValidationFailed
-from services.catalog.core.i18n import translate_error
 from services.catalog.imports.columns import (
     COLUMNS,
     DATE_FIELDS,
@@ -25,6 +24,7 @@ from services.catalog.imports.columns import (
 )
 from services.catalog.imports.parsing import Sheet
 from services.catalog.items.schemas import NeedCreate, OutputCreate
+from shared.errors import translate_error
 from shared.vocab import ItemKind
 
 CREATE_MODELS: dict[ItemKind, type[BaseModel]] = {ItemKind.output: OutputCreate, ItemKind.need: NeedCreate}

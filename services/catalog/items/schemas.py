@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from services.catalog.core.inputs import MAX_ID, Keywords, Money, RowId, StrictInput, Title
+from services.catalog.core.inputs import Keywords, Money, RowId, StrictInput, Title, Version
 from shared.vocab import (
     Cluster,
     Confidentiality,
@@ -46,7 +46,7 @@ class OutputUpdate(StrictInput):
     """Fields of an output to change; `version` must match the stored one."""
 
     not_null = frozenset({"title", "summary", "keywords", "patent_numbers", "cooperation_modes", "status"})
-    version: Annotated[int, Field(ge=1, le=MAX_ID)]
+    version: Version
     title: Title | None = None
     summary: Annotated[str | None, Field(max_length=20000)] = None
     keywords: Keywords | None = None
@@ -134,7 +134,7 @@ class NeedUpdate(StrictInput):
     """Fields of a need to change; `version` must match the stored one."""
 
     not_null = frozenset({"title", "description", "keywords", "cooperation_modes", "confidentiality", "status"})
-    version: Annotated[int, Field(ge=1, le=MAX_ID)]
+    version: Version
     title: Title | None = None
     description: Annotated[str | None, Field(max_length=20000)] = None
     keywords: Keywords | None = None

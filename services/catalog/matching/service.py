@@ -5,7 +5,7 @@ database's one write lock across an HTTP call with retries.
 """
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -43,18 +43,31 @@ class Candidate:
 
     item: Item
     result: MatchResult
-    score: float = field(init=False)
-    components: dict[str, float] = field(init=False)
-    explanation_zh: str = field(init=False)
-    explanation_en: str = field(init=False)
-    matched_terms: list[str] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.score = self.result.score
-        self.components = dict(self.result.components)
-        self.explanation_zh = self.result.explanation.zh
-        self.explanation_en = self.result.explanation.en
-        self.matched_terms = list(self.result.explanation.matched_terms)
+    @property
+    def score(self) -> float:
+        """The overall score in [0, 1]."""
+        return self.result.score
+
+    @property
+    def components(self) -> dict[str, float]:
+        """The signals behind the score."""
+        return self.result.components
+
+    @property
+    def explanation_zh(self) -> str:
+        """Why it ranks here, in Chinese."""
+        return self.result.explanation.zh
+
+    @property
+    def explanation_en(self) -> str:
+        """Why it ranks here, in English."""
+        return self.result.explanation.en
+
+    @property
+    def matched_terms(self) -> list[str]:
+        """The key terms query and candidate share, most specific first."""
+        return self.result.explanation.matched_terms
 
 
 @dataclass
@@ -101,17 +114,18 @@ def outputs_for_text(*, text: str, k: int = 10) -> MatchRequest:
                                detail=[{"column": "q", "zh": "不能为空白", "en": "must not be blank"}]) from exc
 
 
-def ask(*, settings: CatalogSettings, question: MatchRequest) -> MatchResponse:
-    """The matcher's ranking for a question; MatcherUnavailable when it cannot answer."""
+def ask(*, settings: CatalogSettings, question: MatchRequest,
+        unavailable: MatcherUnavailable | None = None) -> MatchResponse:
+    """The matcher's ranking for a question; `unavailable` (or MatcherUnavailable) when it cannot answer."""
     try:
         return client.post_match(settings=settings, request=question)
     except httpx.HTTPStatusError as exc:
         if exc.response.status_code < 500:  # the matcher refused the question: the caller's to fix, not a retry
             raise AppError("匹配服务无法处理该查询，请修改后重试", "The matcher cannot take this query; change it and retry",
                            status_code=422, code="validation_error") from exc
-        raise MatcherUnavailable() from exc
+        raise unavailable or MatcherUnavailable() from exc
     except (httpx.HTTPError, ValueError) as exc:
-        raise MatcherUnavailable() from exc
+        raise unavailable or MatcherUnavailable() from exc
 
 
 def visible(*, session: Session, user: User | None, ranking: MatchResponse) -> Ranking:
@@ -136,12 +150,9 @@ def rank(*, session: Session, settings: CatalogSettings, user: User | None, ques
 def verdict(*, settings: CatalogSettings, need: CatalogItem, output_id: int) -> Verdict:
     """The matcher's verdict on (need, output); 503 when it is unreachable, 422 when it does not rank the output."""
     question = MatchRequest(target=ItemKind.output, item=need, k=VERDICT_DEPTH, include_brokers_only=True)
-    try:
-        ranking = client.post_match(settings=settings, request=question)
-    except (httpx.HTTPError, ValueError) as exc:
-        raise MatcherUnavailable("匹配服务暂时不可用，请稍后重试，或在请求中直接给出评分 score 和解释 explanation",
-                                 "The matcher is unavailable; retry later or give score and explanation in the "
-                                 "request") from exc
+    ranking = ask(settings=settings, question=question, unavailable=MatcherUnavailable(
+        "匹配服务暂时不可用，请稍后重试，或在请求中直接给出评分 score 和解释 explanation",
+        "The matcher is unavailable; retry later or give score and explanation in the request"))
     for result in ranking.results:
         if result.id == output_id:
             return Verdict(result.score, result.explanation.model_dump(), result.components, ranking.model)

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.catalog.core.i18n import translate_error
+from shared.errors import translate_error
 
 _SPLIT = re.compile(r"[,，、;；\n]+")
 

@@ -8,8 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.matcher.api.validation import detail_rows
-from shared.errors import ErrorBody, prefers_chinese
+from shared.errors import ErrorBody, prefers_chinese, validation_body
 
 # OpenAPI entries for the routes' error answers
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -56,13 +55,8 @@ async def _matcher_error(request: Request, exc: MatcherError) -> JSONResponse:
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    chinese = _chinese(request)
-    rows = detail_rows(list(exc.errors()), chinese=chinese)
-    if chinese:
-        message = "请求内容有误：" + "；".join(f"{row['column']} {row['message']}" for row in rows[:5])
-    else:
-        message = "Invalid request: " + "; ".join(f"{row['column']}: {row['message']}" for row in rows[:5])
-    return _render("validation_error", message, 422, detail=rows)
+    body = validation_body(list(exc.errors()), chinese=_chinese(request))
+    return JSONResponse(body.model_dump(), 422)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

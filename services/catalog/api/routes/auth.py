@@ -2,15 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from services.catalog.accounts.models import ApiToken, User
 from services.catalog.accounts.schemas import ApiTokenCreated, Token, UserPublic
 from services.catalog.accounts.service import authenticate
 from services.catalog.api.deps import CurrentUser, SessionDep, SettingsDep, client_address
+from services.catalog.api.params import IdPath
 from services.catalog.core.errors import NotFound
-from services.catalog.core.inputs import MAX_ID
 from services.catalog.core.security import create_access_token, hash_api_token, new_api_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -47,7 +47,7 @@ def create_api_token(user: CurrentUser, session: SessionDep,
 
 
 @router.delete("/api-tokens/{token_id}", status_code=204)
-def revoke_api_token(token_id: Annotated[int, Path(ge=1, le=MAX_ID)], user: CurrentUser, session: SessionDep) -> None:
+def revoke_api_token(token_id: IdPath, user: CurrentUser, session: SessionDep) -> None:
     """Revoke one of the caller's API tokens."""
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:

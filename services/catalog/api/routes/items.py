@@ -5,12 +5,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from services.catalog.api.deps import CurrentUser, OptionalUser, SessionDep
-from services.catalog.api.params import PageQuery
+from services.catalog.api.params import IdPath, PageQuery
 from services.catalog.core.errors import Conflict, ValidationFailed
 from services.catalog.core.inputs import MAX_ID
 from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
@@ -29,7 +29,6 @@ from services.catalog.items.schemas import (
 from services.catalog.items.service import apply_update, create_item, delete_item
 from shared.vocab import Cluster, CooperationMode, Maturity, NeedStatus, OutputStatus
 
-ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 STATUSES = {OUTPUTS.kind: [s.value for s in OutputStatus], NEEDS.kind: [s.value for s in NeedStatus]}
 
 
@@ -103,12 +102,12 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
             return present(session, [item], user)[0]
 
     @router.get("/{item_id}", response_model=public_model, summary=f"Read a {spec.en}")
-    def read(item_id: ItemId, user: OptionalUser, session: SessionDep) -> Any:
+    def read(item_id: IdPath, user: OptionalUser, session: SessionDep) -> Any:
         """One item, if the caller may see it."""
         return present(session, [get_visible(session, spec=spec, item_id=item_id, user=user)], user)[0]
 
     @router.patch("/{item_id}", response_model=public_model, summary=f"Update a {spec.en}")
-    def update(item_id: ItemId, body: update_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
+    def update(item_id: IdPath, body: update_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
         """Change an item; `version` must be the one you read (else 409)."""
         item = get_visible(session, spec=spec, item_id=item_id, user=user, for_update=True)
         values = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
@@ -118,7 +117,7 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
             return present(session, [item], user)[0]
 
     @router.delete("/{item_id}", status_code=204, summary=f"Delete a {spec.en}")
-    def remove(item_id: ItemId, user: CurrentUser, session: SessionDep) -> Response:
+    def remove(item_id: IdPath, user: CurrentUser, session: SessionDep) -> Response:
         """Delete an item."""
         item = get_visible(session, spec=spec, item_id=item_id, user=user, for_update=True)
         delete_item(session, item=item, user=user)

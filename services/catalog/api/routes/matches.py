@@ -8,14 +8,14 @@ response validation a request hops between threads six times), and holds no data
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from services.catalog.accounts.models import User
 from services.catalog.api.deps import TokenDep, engine_for, get_optional_user
+from services.catalog.api.params import IdPath
 from services.catalog.core.config import CatalogSettings
-from services.catalog.core.inputs import MAX_ID
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.repository import get_visible
@@ -26,7 +26,6 @@ router = APIRouter(tags=["matches"])
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "no such item, or not visible to the caller"},
                                            503: {"description": "the matcher is unavailable"}}
 K = Annotated[int, Query(ge=1, le=100, description="how many matches")]
-ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Ask = Callable[[Session, User | None], MatchRequest]
 
 
@@ -44,7 +43,7 @@ def _ranked(request: Request, token: str | None, ask: Ask) -> MatchResponse:
 
 
 @router.get("/needs/{need_id}/matches", response_model=MatchResponse, responses=ERRORS)
-async def outputs_for_need(request: Request, need_id: ItemId, token: TokenDep, k: K = 10) -> MatchResponse:
+async def outputs_for_need(request: Request, need_id: IdPath, token: TokenDep, k: K = 10) -> MatchResponse:
     """Research outputs most likely to solve a need, best first, each with why."""
     def ask(session: Session, user: User | None) -> MatchRequest:
         need = get_visible(session, spec=NEEDS, item_id=need_id, user=user)
@@ -55,7 +54,7 @@ async def outputs_for_need(request: Request, need_id: ItemId, token: TokenDep, k
 
 
 @router.get("/outputs/{output_id}/matches", response_model=MatchResponse, responses=ERRORS)
-async def needs_for_output(request: Request, output_id: ItemId, token: TokenDep, k: K = 10) -> MatchResponse:
+async def needs_for_output(request: Request, output_id: IdPath, token: TokenDep, k: K = 10) -> MatchResponse:
     """Technology needs an output could serve; brokers-only needs appear to brokers and admins only."""
     def ask(session: Session, user: User | None) -> MatchRequest:
         output = get_visible(session, spec=OUTPUTS, item_id=output_id, user=user)

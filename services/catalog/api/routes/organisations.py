@@ -1,16 +1,15 @@
 """Organisations: anyone signed in may list them; admins manage them."""
 
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.catalog.accounts.models import Organisation
 from services.catalog.accounts.schemas import OrganisationCreate, OrganisationPublic, OrganisationUpdate
 from services.catalog.api.deps import AdminUser, CurrentUser, SessionDep
+from services.catalog.api.params import IdPath
 from services.catalog.core.errors import Conflict, NotFound
-from services.catalog.core.inputs import MAX_ID
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
@@ -40,7 +39,7 @@ def create_organisation(body: OrganisationCreate, _: AdminUser, session: Session
 
 
 @router.patch("/{org_id}", response_model=OrganisationPublic)
-def update_organisation(org_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: OrganisationUpdate, _: AdminUser, session: SessionDep) -> Organisation:
+def update_organisation(org_id: IdPath, body: OrganisationUpdate, _: AdminUser, session: SessionDep) -> Organisation:
     """Rename an organisation or change its region (admins)."""
     org = session.get(Organisation, org_id)
     if org is None:

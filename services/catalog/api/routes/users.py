@@ -1,8 +1,7 @@
 """User accounts, managed by admins."""
 
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from sqlmodel import col, select
 
 from services.catalog.accounts.models import Organisation, User
@@ -10,8 +9,8 @@ from services.catalog.accounts.schemas import UserCreate, UserPublic, UserUpdate
 from services.catalog.accounts.service import create_user, set_password
 from services.catalog.accounts.vocab import Role
 from services.catalog.api.deps import AdminOnly, SessionDep
+from services.catalog.api.params import IdPath
 from services.catalog.core.errors import NotFound, ValidationFailed
-from services.catalog.core.inputs import MAX_ID
 
 router = APIRouter(prefix="/users", tags=["users"], dependencies=[AdminOnly])
 
@@ -31,7 +30,7 @@ def add_user(body: UserCreate, session: SessionDep) -> User:
 
 
 @router.patch("/{user_id}", response_model=UserPublic)
-def update_user(user_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: UserUpdate, session: SessionDep) -> User:
+def update_user(user_id: IdPath, body: UserUpdate, session: SessionDep) -> User:
     """Change a user's role, organisation, password or active flag (admins)."""
     user = session.get(User, user_id)
     if user is None:
