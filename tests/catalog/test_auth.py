@@ -59,6 +59,21 @@ def test_deactivated_user_is_locked_out(catalog: Catalog) -> None:
     assert c.post(f"{API}/auth/token", data={"username": "ent_a", "password": PASSWORD}).status_code == 401
 
 
+def test_an_admin_cannot_lock_themself_out(catalog: Catalog) -> None:
+    c = catalog.client
+    admin = fast_user(catalog, "admin1", "admin")
+    other = fast_user(catalog, "admin2", "admin")
+    me = c.get(f"{API}/auth/me", headers=admin).json()["id"]
+    for change in ({"is_active": False}, {"role": "broker", "organisation_id": catalog.org("对接中心", "broker_agency")}):
+        r = c.patch(f"{API}/users/{me}", json=change, headers={**admin, "Accept-Language": "zh-CN"})
+        assert r.status_code == 409 and "不能取消自己的管理员身份" in r.json()["message"], r.text
+    assert c.get(f"{API}/auth/me", headers=admin).json()["role"] == "admin"
+    assert c.patch(f"{API}/users/{me}", json={"display_name": "管理员甲"}, headers=admin).status_code == 200
+    # another admin may still do it
+    assert c.patch(f"{API}/users/{me}", json={"is_active": False}, headers=other).status_code == 200
+    assert c.get(f"{API}/auth/me", headers=admin).status_code == 401
+
+
 def test_admin_resets_a_password(catalog: Catalog) -> None:
     c = catalog.client
     admin = fast_user(catalog, "admin1", "admin")

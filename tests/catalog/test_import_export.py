@@ -140,3 +140,21 @@ def test_exports_reveal_contacts_only_to_owners_and_staff(catalog: Catalog) -> N
         assert contacts("outputs", None, fmt) == [""]
         assert contacts("outputs", owner, fmt) == [""]
         assert contacts("outputs", wyu, fmt) == ["李教授 0750-3299000"]
+
+
+def test_control_characters_in_stored_text_do_not_break_the_workbooks(catalog: Catalog) -> None:
+    """Text may hold control characters no worksheet can store; both exports drop them instead of failing."""
+    wyu = catalog.user("wyu", "university", "五邑\x1f大学")
+    ent = catalog.user("ent", "enterprise", "新会\x0c电池厂")
+    admin = catalog.user("admin", "admin")
+    _post_output(catalog, wyu, title="锂电池\x0b回收", summary="正极\x1b材料")
+    r = catalog.client.post("/api/v1/needs", json={"title": "极片\x08检测"}, headers=ent)
+    assert r.status_code == 201, r.text
+    exported = catalog.client.get("/api/v1/outputs/export", params={"format": "xlsx"}, headers=admin)
+    assert exported.status_code == 200, exported.text
+    assert _rows(exported.content)[1][1:3] == ["锂电池回收", "正极材料"]
+    stats = catalog.client.get("/api/v1/stats/export", headers=admin)
+    assert stats.status_code == 200, stats.text
+    book = load_workbook(io.BytesIO(stats.content))
+    texts = {str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value}
+    assert "极片检测" in texts and "新会电池厂" in texts

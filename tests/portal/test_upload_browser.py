@@ -1,5 +1,5 @@
 """Acceptance in headless Chromium: a university uploads 200 outputs, sees exactly its three bad rows, fixes
-them and uploads again without creating duplicates."""
+them and uploads again without creating duplicates (checked page by page through /my/outputs)."""
 
 import csv
 import io
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from services.catalog.portal.filters import PAGE_SIZE, page_count
 from tests.portal.conftest import Stack
 
 pytestmark = pytest.mark.browser
@@ -63,7 +64,14 @@ def test_upload_reports_exactly_the_bad_rows_and_reupload_does_not_duplicate(
     assert uni.page.inner_text("#n-created") == "3" and uni.page.inner_text("#n-unchanged") == "197"
     uni.shot("11-upload-fixed")
     uni.go("/my/outputs")
-    assert int(uni.page.get_attribute(".result-count", "data-total")) == before + 200
-    external = uni.page.locator("#my-outputs tbody td:nth-child(2)").all_inner_texts()
+    total = int(uni.page.get_attribute(".result-count", "data-total"))
+    assert total == before + 200
+    assert uni.page.locator("#my-outputs tbody tr").count() == PAGE_SIZE
+    external: list[str] = []
+    for n in range(1, page_count(total) + 1):  # every page, through the pager's "next" link
+        if n > 1:
+            uni.click_and_wait(".pager a[rel=next]")
+        external += uni.page.locator("#my-outputs tbody td:nth-child(2)").all_inner_texts()
+    assert uni.page.locator(".pager a[rel=next]").count() == 0 and len(external) == total
     ours = [e for e in external if e.startswith("WYU-2026-")]
     assert len(ours) == len(set(ours)) == 200

@@ -2,10 +2,9 @@
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from services.catalog.core.tables import enum_col, utcnow
+from services.catalog.core.tables import UtcDateTime, enum_col, utcnow
 
 
 class Organisation(SQLModel, table=True):
@@ -18,7 +17,7 @@ class Organisation(SQLModel, table=True):
     kind: str = Field(sa_type=enum_col())
     region: str | None = Field(default=None, max_length=50)
     credit_code: str | None = Field(default=None, max_length=18, unique=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime())
 
 
 class User(SQLModel, table=True):
@@ -34,7 +33,7 @@ class User(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=200)
     is_active: bool = True
-    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime())
     # raised by every password change: sign-in tokens carry the number they were issued under
     credentials_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
@@ -48,5 +47,5 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     name: str = Field(max_length=100)
     token_hash: str = Field(max_length=64, unique=True)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime())
     revoked: bool = False

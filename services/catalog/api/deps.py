@@ -100,6 +100,7 @@ def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
     def _check(user: CurrentUser) -> User:
         return check_role(user, roles)
 
+    _check.admits_roles = roles  # type: ignore[attr-defined]  # read by api.openapi: this route may answer 403
     return _check
 
 

@@ -114,6 +114,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         zh = wants_chinese(request)
-        default_zh = {404: "找不到该页面或资源", 405: "不支持该请求方法", 401: "请先登录"}
+        default_zh = {400: "请求内容无法解析", 404: "找不到该页面或资源", 405: "不支持该请求方法", 401: "请先登录"}
         message = default_zh.get(exc.status_code, str(exc.detail)) if zh else str(exc.detail)
         return JSONResponse(_body("http_error", message), exc.status_code, getattr(exc, "headers", None))

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import Session
 
 from services.catalog.accounts.models import User
@@ -24,10 +25,12 @@ MAX_ROWS = 100_000
 
 
 def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading single quote; other values pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """Text that a spreadsheet would run as a formula gets a leading single quote, and loses the control
+    characters no worksheet can hold (stored text may carry them); other values pass through."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def export_headers(spec: KindSpec) -> list[str]:

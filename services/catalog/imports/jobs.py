@@ -3,7 +3,7 @@
 import logging
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import cast
 
 import sqlalchemy as sa
@@ -84,18 +84,13 @@ def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Vali
         session.commit()
 
 
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC, PostgreSQL an aware time in its session's zone."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def interrupt_if_stale(session: Session, job: ImportJob, stale_after: timedelta) -> None:
     """Mark a job failed if it is still pending or running but no process has written its progress lately.
 
     A conditional UPDATE, so a job that another catalog process is still writing is never touched.
     """
     now = utcnow()
-    alive = _utc(job.heartbeat_at or job.created_at) >= now - stale_after
+    alive = (job.heartbeat_at or job.created_at) >= now - stale_after
     if job.status not in (JobStatus.pending, JobStatus.running) or alive:
         return  # finished, or alive as far as this read can tell: no write needed
     processed, total = job.processed, job.total

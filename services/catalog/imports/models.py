@@ -3,10 +3,9 @@
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from services.catalog.core.tables import enum_col, utcnow
+from services.catalog.core.tables import UtcDateTime, enum_col, utcnow
 
 
 class ImportJob(SQLModel, table=True):
@@ -21,7 +20,7 @@ class ImportJob(SQLModel, table=True):
     processed: int = 0
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: int = Field(foreign_key="users.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
-    finished_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime())
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime())
     # written with every chunk's progress: a job in flight whose heartbeat stops was cut off by a restart
-    heartbeat_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UtcDateTime())

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from services.catalog.core.tables import enum_col, utcnow
+from services.catalog.core.tables import UtcDateTime, enum_col, utcnow
 
 
 class CatalogItemColumns(SQLModel):
@@ -25,8 +25,8 @@ class CatalogItemColumns(SQLModel):
     cooperation_modes: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
     contact: str | None = Field(default=None, max_length=200)
     external_id: str | None = Field(default=None, max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime(), index=True)
     version: int = 1
 
 
@@ -68,7 +68,7 @@ class ChangeLog(SQLModel, table=True):
     op: str = Field(sa_type=enum_col(8))
     kind: str = Field(sa_type=enum_col(8))
     item_id: int = Field(index=True)
-    at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime())
     item: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 

@@ -2,7 +2,7 @@
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -91,10 +91,8 @@ def list_items(session: Session, *, spec: KindSpec, user: User | None, query: Li
         modes = sa.cast(col(table.cooperation_modes), sa.Text)
         stmt = stmt.where(modes.contains(f'"{query.cooperation_mode}"', autoescape=True))
     if query.updated_since:
-        # SQLite keeps UTC wall-clock text, so compare in UTC (a naive time is taken as UTC).
-        since = query.updated_since
-        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-        stmt = stmt.where(col(table.updated_at) >= since)
+        # the column's type binds the time in UTC (a naive one is taken as UTC)
+        stmt = stmt.where(col(table.updated_at) >= query.updated_since)
     hits = None
     if query.q:
         terms = sorted(search_terms(query.q))

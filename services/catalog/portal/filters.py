@@ -1,14 +1,19 @@
-"""Reading search filters from a page's query string leniently (a bad value is ignored, never a 422)."""
+"""Reading search filters from a page's query string leniently (a bad value is ignored, never a 422), and the
+page number of the other list pages."""
 
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import Query, Request
 
+from services.catalog.core.inputs import MAX_PAGE
 from services.catalog.items.repository import ListQuery
 from shared.vocab import Cluster, CooperationMode, Maturity
 
 PAGE_SIZE = 10
+# A list page's `?page=` (1 ≤ n ≤ MAX_PAGE; anything else is a 400); past the last page the list is empty.
+PortalPage = Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)]
 FILTER_NAMES = ("q", "field", "cluster", "region", "maturity", "cooperation_mode")
 
 

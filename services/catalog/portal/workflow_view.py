@@ -1,12 +1,12 @@
 """The broker workflow as the portal reads it: a need's or an output's matches, answers awaited, the inbox."""
 
-from typing import Any
-
 from sqlmodel import Session
 
 from services.catalog.accounts.models import User
 from services.catalog.accounts.vocab import Role
+from services.catalog.portal.filters import PAGE_SIZE
 from services.catalog.workflow import notifications, service
+from services.catalog.workflow.models import Notification
 from services.catalog.workflow.schemas import MatchPublic
 from services.catalog.workflow.vocab import MatchStatus, Response
 
@@ -36,7 +36,6 @@ def awaiting_answer(session: Session, user: User) -> list[MatchPublic]:
     return [m for m in _matches(session, user, status=MatchStatus.introduced) if getattr(m, side) == Response.pending]
 
 
-def inbox(session: Session, user: User) -> tuple[list[Any], int]:
-    """The reader's newest notifications and the unread count."""
-    rows, _, unread = notifications.list_inbox(session, user=user, unread_only=False, page=1, page_size=50)
-    return list(rows), unread
+def inbox(session: Session, user: User, *, page: int) -> tuple[list[Notification], int, int]:
+    """One page of the reader's notifications (newest first), how many there are, and how many are unread."""
+    return notifications.list_inbox(session, user=user, unread_only=False, page=page, page_size=PAGE_SIZE)

@@ -7,10 +7,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-from services.catalog.core.tables import utcnow
+from services.catalog.core.tables import UtcDateTime, utcnow
 from services.catalog.workflow.vocab import MatchStatus, OutboxStatus, Response
 
-_TS = sa.DateTime(timezone=True)
+_TS = UtcDateTime()
 
 
 class Match(SQLModel, table=True):

@@ -1,6 +1,5 @@
 """Rules of the broker workflow: proposing pairs, moving them along, introductions and the broker queue."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,7 +117,7 @@ def transition(session: Session, *, match: Match, user: User, to: MatchStatus, r
     setattr(match, TIMESTAMP[to], now)
     if to in STEP_DAYS:
         column, since = STEP_DAYS[to]
-        setattr(match, column, round((now - _aware(getattr(match, TIMESTAMP[since]))).total_seconds() / 86400, 4))
+        setattr(match, column, round((now - getattr(match, TIMESTAMP[since])).total_seconds() / 86400, 4))
     match.updated_at = now
     match.version += 1
     if to is MatchStatus.declined:
@@ -306,10 +305,6 @@ def list_matches(session: Session, *, user: User, need_id: int | None, output_id
     return list(rows), total
 
 
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=UTC)
-
-
 def broker_queue(session: Session, *, sort: str, cluster: str | None, region: str | None, broker_id: int | None,
                  top: int, page: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     """Open needs awaiting review (with proposed matches, or with no live match yet) and their best candidates."""
@@ -355,7 +350,7 @@ def broker_queue(session: Session, *, sort: str, cluster: str | None, region: st
         entries.append({
             "need_id": need.id, "title": need.title, "organisation_name": orgs.get(need.organisation_id),
             "cluster": need.cluster, "region": need.region, "confidentiality": need.confidentiality,
-            "created_at": need.created_at, "age_days": round((now - _aware(need.created_at)).total_seconds() / 86400, 2),
+            "created_at": need.created_at, "age_days": round((now - need.created_at).total_seconds() / 86400, 2),
             "best_score": best_score, "proposed_count": n or 0,
             "candidates": present(session, candidates.get(need.id or 0, [])),
         })

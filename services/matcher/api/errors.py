@@ -10,11 +10,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import ErrorBody, prefers_chinese, validation_body
 
-# OpenAPI entries for the routes' error answers
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "no valid service token"},
-    422: {"model": ErrorBody, "description": "the request does not validate"},
-}
 # status -> (code, Chinese message) of the errors Starlette and FastAPI raise themselves
 _HTTP = {
     400: ("bad_request", "请求有误"),

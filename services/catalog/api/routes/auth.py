@@ -12,11 +12,12 @@ from services.catalog.api.deps import CurrentUser, SessionDep, SettingsDep, clie
 from services.catalog.api.params import IdPath
 from services.catalog.core.errors import NotFound
 from services.catalog.core.security import create_access_token, hash_api_token, new_api_token
+from shared.openapi import error_responses
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=Token)
+@router.post("/token", response_model=Token, responses=error_responses(401, 429, s401="wrong login or password"))
 def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep,
           settings: SettingsDep) -> Token:
     """Exchange login and password for a bearer token (429 with Retry-After after repeated failures)."""

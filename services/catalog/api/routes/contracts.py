@@ -13,14 +13,15 @@ from services.catalog.workflow import contracts
 from services.catalog.workflow.models import TechContract
 from services.catalog.workflow.schemas import ContractCreate, ContractPublic, ContractsPublic
 from services.catalog.workflow.vocab import ContractType
+from shared.openapi import error_responses
 from shared.vocab import Cluster
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 
 
 @router.post("", response_model=ContractPublic, status_code=201,
-             responses={409: {"description": "duplicate registration number or illegal match transition"},
-                        422: {"description": "invalid amount, date or parties"}})
+             responses=error_responses(404, 409, 422, s404="no such need or match", s409="duplicate registration number or illegal match transition",
+                                       s422="invalid amount, date or parties"))
 def register(body: ContractCreate, user: StaffUser, session: SessionDep) -> Any:
     """Register a contract; its match moves to signed and (by default) its need is marked solved."""
     contract = contracts.register(session, user=user, data=body)

@@ -18,6 +18,7 @@ from services.catalog.imports.run import Upload, limits_of, read_limited, run_im
 from services.catalog.imports.schemas import ImportResult, JobAccepted, JobPublic
 from services.catalog.imports.template import template_bytes
 from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
+from shared.openapi import error_responses
 
 router = APIRouter()
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -35,7 +36,8 @@ def add_kind_routes(spec: KindSpec) -> None:
     tags: list[str | Enum] = [f"{spec.kind}s"]
 
     @router.post(f"{base}/import", response_model=ImportResult, tags=tags, summary=f"Import {spec.en}s",
-                 responses={202: {"model": JobAccepted}, 413: {}, 415: {}, 422: {}})
+                 responses={202: {"model": JobAccepted}, **error_responses(403, 404, 409, 413, 415, 422,
+                                                                           s404="no such organisation")})
     def import_items(
         request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep,
         file: Annotated[UploadFile, File(description="CSV, XLSX or JSON Lines")],

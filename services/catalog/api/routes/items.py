@@ -27,6 +27,7 @@ from services.catalog.items.schemas import (
     OutputUpdate,
 )
 from services.catalog.items.service import apply_update, create_item, delete_item
+from shared.openapi import error_responses
 from shared.vocab import Cluster, CooperationMode, Maturity, NeedStatus, OutputStatus
 
 STATUSES = {OUTPUTS.kind: [s.value for s in OutputStatus], NEEDS.kind: [s.value for s in NeedStatus]}
@@ -93,7 +94,9 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
         items, total = list_items(session, spec=spec, user=user, query=query)
         return page_model(data=present(session, items, user), count=total)
 
-    @router.post("", response_model=public_model, status_code=201, summary=f"Create a {spec.en}")
+    @router.post("", response_model=public_model, status_code=201, summary=f"Create a {spec.en}",
+                 responses=error_responses(403, 404, 409, s404="no such organisation",
+                                           s409="the organisation already has this external id"))
     def create(body: create_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
         """Create an item owned by the caller's organisation."""
         with _unique_external_id(session, spec):
@@ -106,7 +109,8 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
         """One item, if the caller may see it."""
         return present(session, [get_visible(session, spec=spec, item_id=item_id, user=user)], user)[0]
 
-    @router.patch("/{item_id}", response_model=public_model, summary=f"Update a {spec.en}")
+    @router.patch("/{item_id}", response_model=public_model, summary=f"Update a {spec.en}",
+                  responses=error_responses(403, 409, s409="stale version, or a duplicate external id"))
     def update(item_id: IdPath, body: update_model, user: CurrentUser, session: SessionDep) -> Any:  # type: ignore[valid-type]
         """Change an item; `version` must be the one you read (else 409)."""
         item = get_visible(session, spec=spec, item_id=item_id, user=user, for_update=True)
@@ -116,7 +120,7 @@ def make_router(spec: KindSpec, create_model: type[BaseModel], update_model: typ
             apply_update(session, item=item, user=user, values=values, expected_version=version)
             return present(session, [item], user)[0]
 
-    @router.delete("/{item_id}", status_code=204, summary=f"Delete a {spec.en}")
+    @router.delete("/{item_id}", status_code=204, summary=f"Delete a {spec.en}", responses=error_responses(403))
     def remove(item_id: IdPath, user: CurrentUser, session: SessionDep) -> Response:
         """Delete an item."""
         item = get_visible(session, spec=spec, item_id=item_id, user=user, for_update=True)

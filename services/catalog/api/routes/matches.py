@@ -6,7 +6,7 @@ response validation a request hops between threads six times), and holds no data
 """
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
@@ -20,11 +20,11 @@ from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.repository import get_visible
 from services.catalog.matching import service as matching
+from shared.openapi import error_responses
 from shared.schemas import MatchRequest, MatchResponse
 
 router = APIRouter(tags=["matches"])
-ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "no such item, or not visible to the caller"},
-                                           503: {"description": "the matcher is unavailable"}}
+ERRORS = error_responses(401, 404, 503, s503="the matcher is unavailable")
 K = Annotated[int, Query(ge=1, le=100, description="how many matches")]
 Ask = Callable[[Session, User | None], MatchRequest]
 

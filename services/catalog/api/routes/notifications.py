@@ -8,6 +8,7 @@ from services.catalog.api.deps import CurrentUser, SessionDep
 from services.catalog.api.params import IdPath, PageQuery
 from services.catalog.workflow import notifications
 from services.catalog.workflow.schemas import NotificationPublic, NotificationsPublic
+from shared.openapi import error_responses
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -22,7 +23,7 @@ def inbox(user: CurrentUser, session: SessionDep, unread: bool = False,
                                count=total, unread=unread_count)
 
 
-@router.post("/{notification_id}/read", response_model=NotificationPublic, responses={404: {"description": "not yours"}})
+@router.post("/{notification_id}/read", response_model=NotificationPublic, responses=error_responses(404, s404="no such notification, or not yours"))
 def mark_read(notification_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
     """Mark one of your notifications read."""
     note = notifications.mark_read(session, user=user, notification_id=notification_id)

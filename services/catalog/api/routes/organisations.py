@@ -10,6 +10,7 @@ from services.catalog.accounts.schemas import OrganisationCreate, OrganisationPu
 from services.catalog.api.deps import AdminUser, CurrentUser, SessionDep
 from services.catalog.api.params import IdPath
 from services.catalog.core.errors import Conflict, NotFound
+from shared.openapi import error_responses
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
@@ -29,7 +30,7 @@ def list_organisations(_: CurrentUser, session: SessionDep) -> list[Organisation
     return list(session.exec(select(Organisation).order_by(col(Organisation.name))).all())
 
 
-@router.post("", response_model=OrganisationPublic, status_code=201)
+@router.post("", response_model=OrganisationPublic, status_code=201, responses=error_responses(409))
 def create_organisation(body: OrganisationCreate, _: AdminUser, session: SessionDep) -> Organisation:
     """Register an organisation (admins)."""
     org = Organisation.model_validate(body)
@@ -38,7 +39,7 @@ def create_organisation(body: OrganisationCreate, _: AdminUser, session: Session
     return org
 
 
-@router.patch("/{org_id}", response_model=OrganisationPublic)
+@router.patch("/{org_id}", response_model=OrganisationPublic, responses=error_responses(409))
 def update_organisation(org_id: IdPath, body: OrganisationUpdate, _: AdminUser, session: SessionDep) -> Organisation:
     """Rename an organisation or change its region (admins)."""
     org = session.get(Organisation, org_id)

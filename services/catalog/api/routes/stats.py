@@ -16,10 +16,11 @@ from services.catalog.workflow.schemas import (
     Overview,
     StatsSummary,
 )
+from shared.openapi import error_responses
 from shared.vocab import Cluster
 
 router = APIRouter(prefix="/stats", tags=["statistics"])
-ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "sign in"}, 403: {"description": "brokers and admins only"}}
+ERRORS = error_responses(401, 403, s403="brokers and admins only")
 
 
 def stats_filter(

@@ -30,12 +30,12 @@ from services.catalog.workflow.schemas import (
     TransitionRequest,
 )
 from services.catalog.workflow.vocab import MatchStatus
+from shared.openapi import error_responses
 from shared.vocab import Cluster
 
 router = APIRouter(prefix="/matches", tags=["matches"])
 queue_router = APIRouter(prefix="/broker", tags=["matches"])
-ERRORS: dict[int | str, dict[str, Any]] = {403: {"description": "not allowed"}, 404: {"description": "no such match"},
-                                           409: {"description": "illegal transition or stale version"}}
+ERRORS = error_responses(403, 404, 409, s404="no such match", s409="illegal transition or stale version")
 
 
 def _commit(session: SessionDep) -> None:
@@ -46,7 +46,7 @@ def _commit(session: SessionDep) -> None:
         raise Conflict("该需求与该成果已有对接", "This need and output already form a match") from exc
 
 
-@router.post("", response_model=MatchPublic, status_code=201, responses={**ERRORS, 503: {"description": "matcher down"}})
+@router.post("", response_model=MatchPublic, status_code=201, responses={**ERRORS, **error_responses(503, s503="the matcher is unavailable")})
 async def propose(request: Request, body: MatchCreate, user: StaffUserApart) -> Any:
     """Propose a (need, output) pair; the score is the caller's, or the matcher's when omitted."""
     return await run_in_threadpool(_propose, request, body, user)

@@ -1,22 +1,21 @@
 """Enterprise pages: posting and editing needs, and following each need's matches."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, func, select
 
 from services.catalog.accounts.vocab import Role
 from services.catalog.api.params import IdPath
-from services.catalog.core.inputs import MAX_PAGE
 from services.catalog.items.kinds import NEEDS
 from services.catalog.items.models import TechNeed
 from services.catalog.items.schemas import NeedCreate, NeedUpdate
 from services.catalog.items.service import create_item
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.editing import own_item, save_form, stored_values
-from services.catalog.portal.filters import PAGE_SIZE, SearchForm, page_count
+from services.catalog.portal.filters import PAGE_SIZE, PortalPage, SearchForm, page_count
 from services.catalog.portal.forms import field_errors, form_values, split_list
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.portal.workflow_view import matches_of_need
@@ -128,7 +127,7 @@ async def save_need(need_id: IdPath, page: PageDep) -> Response:
 
 
 @router.get("/my/needs")
-def my_needs(page: PageDep, pg: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1) -> Response:
+def my_needs(page: PageDep, pg: PortalPage = 1) -> Response:
     """The enterprise's own needs, a page at a time, with how far each one's matches have come."""
     user = page.require(Role.enterprise)
     own = col(TechNeed.organisation_id) == user.organisation_id

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 
 from services.catalog.accounts.vocab import Role
 from services.catalog.api.params import IdPath
@@ -23,6 +23,7 @@ from services.catalog.items.schemas import OutputUpdate
 from services.catalog.items.service import apply_update
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.editing import own_item, save_form, stored_values
+from services.catalog.portal.filters import PAGE_SIZE, PortalPage, SearchForm, page_count
 from services.catalog.portal.forms import field_errors, form_values, split_list
 from services.catalog.portal.matching import needs_for_output
 from services.catalog.portal.routing import PortalRoute
@@ -83,12 +84,15 @@ def upload(page: PageDep, file: Annotated[UploadFile, File()],
 
 
 @router.get("/upload/jobs/{job_id}")
-def upload_job(job_id: str, page: PageDep) -> Response:
-    """Progress of an upload, then what it did and the rows it refused."""
+def upload_job(job_id: str, page: PageDep, pg: PortalPage = 1) -> Response:
+    """Progress of an upload, then what it did and the rows it refused, a page at a time (all in the CSV)."""
     user = page.require(Role.university, Role.admin)
     job = read_job(page.session, job_id=job_id, user=user, stale_after=page.request.app.state.settings.import_job_stale)
     result: dict[str, Any] = job.result or {}
-    return page.render("upload_job.html", job=job, result=result, errors=result.get("errors") or [],
+    errors: list[dict[str, Any]] = result.get("errors") or []
+    first = (pg - 1) * PAGE_SIZE
+    return page.render("upload_job.html", job=job, result=result, errors=errors[first:first + PAGE_SIZE],
+                       total=len(errors), pages=page_count(len(errors)), form=SearchForm(values={}, page=pg),
                        finished=job.status in FINISHED)
 
 
@@ -103,12 +107,16 @@ def upload_errors_csv(job_id: str, page: PageDep) -> Response:
 
 
 @router.get("/my/outputs")
-def my_outputs(page: PageDep) -> Response:
-    """The organisation's outputs in every state, with publish and archive buttons."""
+def my_outputs(page: PageDep, pg: PortalPage = 1) -> Response:
+    """The organisation's outputs in every state, a page at a time, with publish and archive buttons."""
     user = page.require(Role.university)
-    outputs = page.session.exec(select(ResearchOutput).where(col(ResearchOutput.organisation_id) == user.organisation_id)
-                                .order_by(col(ResearchOutput.updated_at).desc(), col(ResearchOutput.id).desc())).all()
-    return page.render("my_outputs.html", outputs=outputs, statuses=[s.value for s in OutputStatus])
+    own = col(ResearchOutput.organisation_id) == user.organisation_id
+    total = page.session.exec(select(func.count()).select_from(ResearchOutput).where(own)).one()
+    outputs = page.session.exec(select(ResearchOutput).where(own)
+                                .order_by(col(ResearchOutput.updated_at).desc(), col(ResearchOutput.id).desc())
+                                .offset((pg - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return page.render("my_outputs.html", outputs=outputs, statuses=[s.value for s in OutputStatus], total=total,
+                       pages=page_count(total), form=SearchForm(values={}, page=pg))
 
 
 @router.post("/my/outputs/{output_id}/status")

@@ -4,10 +4,9 @@ from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
 from services.matcher.api.deps import MatcherDep, require_service
-from services.matcher.api.errors import ERROR_RESPONSES
 from shared.schemas import MatchRequest, MatchResponse
 
-router = APIRouter(prefix="/v1", tags=["match"], dependencies=[Depends(require_service)], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["match"], dependencies=[Depends(require_service)])
 
 
 @router.post("/match", response_model=MatchResponse)

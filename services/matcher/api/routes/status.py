@@ -3,7 +3,6 @@
 from fastapi import APIRouter, Depends
 
 from services.matcher.api.deps import MatcherDep, require_service
-from services.matcher.api.errors import ERROR_RESPONSES
 from shared.schemas import MatcherStatus
 
 router = APIRouter(tags=["status"])
@@ -15,8 +14,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/v1/status", response_model=MatcherStatus, dependencies=[Depends(require_service)],
-            responses={401: ERROR_RESPONSES[401]})
+@router.get("/v1/status", response_model=MatcherStatus, dependencies=[Depends(require_service)])
 def matcher_status(matcher: MatcherDep) -> MatcherStatus:
     """Item counts, change-feed cursor, lag behind the catalog and the model in use."""
     return matcher.status()
