@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from duijie import import_cmds, matcher_cmds, workflow_cmds
+from duijie.logs import log_config
 from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_db
 from duijie.supervise import Service, Supervisor
 
@@ -24,7 +25,7 @@ def catalog(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None,
     from services.catalog.main import create_app
 
     settings = catalog_settings(data_dir, database_url, host=host, port=port, matcher_url=matcher_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", log_config=log_config())
 
 
 @app.command("create-user")

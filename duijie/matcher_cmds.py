@@ -21,10 +21,11 @@ def register(app: typer.Typer) -> None:
         """Run the matcher service, following the catalog's change feed."""
         import uvicorn
 
+        from duijie.logs import log_config
         from services.matcher.main import create_app
 
         settings = _settings(data_dir=data_dir, host=host, port=port, catalog_url=catalog_url)
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config())
 
     @app.command("rebuild-index")
     def rebuild_index(

@@ -104,8 +104,11 @@ class MatcherStatus(BaseModel):
 
     items: dict[str, int]
     cursor: int
-    catalog_seq: int | None = None
-    lag: int | None = None
+    catalog_seq: int | None = Field(None, description="the catalog's newest change as seen at the last poll "
+                                                      "(null until the first poll after a start)")
+    lag: int | None = Field(None, description="changes seen but not yet applied (null while unknown)")
+    items_per_second: float | None = Field(None, description="recent indexing throughput")
+    eta_seconds: float | None = Field(None, description="time to catch up at that throughput")
     model: str
     dimension: int
     index_type: str

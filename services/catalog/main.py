@@ -6,7 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.catalog.accounts.throttle import SignInGuard
+from services.catalog.api.deps import ServiceAuth
 from services.catalog.api.main import api_router
+from services.catalog.api.metrics import CatalogCollector
 from services.catalog.api.openapi import catalog_statuses
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.db import READ_ONLY, is_sqlite, make_engine, migrate
@@ -14,6 +16,7 @@ from services.catalog.core.errors import install_error_handlers
 from services.catalog.core.guard import Guard, WriteQueue
 from services.catalog.portal.app import install_portal
 from services.catalog.workflow.outbox import start_sender
+from shared.metrics import install_metrics
 from shared.openapi import declare_errors
 
 
@@ -52,4 +55,6 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.add_middleware(Guard, max_body=int(settings.max_json_mb * 1024 * 1024))
     if is_sqlite(settings.db_url):
         app.add_middleware(WriteQueue, slots=settings.sqlite_writers)
+    # added last, so outermost: a request's time includes its wait in the write queue
+    install_metrics(app, service="catalog", collectors=[CatalogCollector(app)], dependencies=[ServiceAuth])
     return app

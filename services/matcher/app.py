@@ -5,15 +5,18 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import faiss
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from services.matcher.api.deps import require_service
 from services.matcher.api.errors import install_error_handlers
 from services.matcher.api.main import api_router
+from services.matcher.api.metrics import MatcherCollector
 from services.matcher.api.openapi import matcher_statuses
 from services.matcher.build import build_matcher
 from services.matcher.config import MatcherSettings
 from services.matcher.sync import CatalogFollower
+from shared.metrics import install_metrics
 from shared.openapi import declare_errors
 
 
@@ -45,4 +48,6 @@ def create_app(settings: MatcherSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     declare_errors(app, statuses_of=matcher_statuses)
+    install_metrics(app, service="matcher", collectors=[MatcherCollector(app)],
+                    dependencies=[Depends(require_service)])
     return app

@@ -12,6 +12,7 @@ from services.matcher.config import MatcherSettings
 from services.matcher.embedder import Embedder, is_symmetric
 from services.matcher.encoding import embed_items, embed_titles
 from services.matcher.explain import explain, matched_terms
+from services.matcher.lanes import QueryFirst
 from services.matcher.queries import QueryPreparer
 from services.matcher.ranking import Fusion, Query, rank
 from services.matcher.store import MatchIndex, Prepared
@@ -20,6 +21,7 @@ from shared.schemas import CatalogItem, ChangeEvent, MatcherStatus, MatchRequest
 from shared.vocab import ChangeOp, Confidentiality, ItemKind
 
 log = logging.getLogger(__name__)
+APPLY_CHUNK = 64  # items embedded and written to the index per hold of its lock
 
 
 class Matcher:
@@ -28,8 +30,9 @@ class Matcher:
     def __init__(self, settings: MatcherSettings, embedder: Embedder, embedder2: Embedder | None = None,
                  fusion: Fusion | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder
-        self.embedder2 = embedder2
+        # queries and indexing share each model, queries first (lanes.py); indexing uses the `.bulk` lanes
+        self.embedder = QueryFirst(embedder)
+        self.embedder2 = QueryFirst(embedder2) if embedder2 is not None else None
         self.fusion = fusion or Fusion.tuned(second_dense=embedder2 is not None, method=settings.fusion)
         self.index = MatchIndex(embedder.dimension, embedder2.dimension if embedder2 else None,
                                 hnsw_threshold=settings.hnsw_threshold, hnsw_m=settings.hnsw_m,
@@ -37,7 +40,9 @@ class Matcher:
         self._saved_version = 0
         self._last_save = 0.0
         self._save_seconds = 0.0
-        self.queries = QueryPreparer(self.index, embedder, embedder2)
+        self._rate: float | None = None  # items applied per second, smoothed over recent pages
+        self.encoded_items = 0  # items embedded for the index since start (a metric)
+        self.queries = QueryPreparer(self.index, self.embedder, self.embedder2)
 
     @property
     def model(self) -> str:
@@ -78,43 +83,58 @@ class Matcher:
         """Embed and tokenise items (no lock held: this is the slow part)."""
         if not items:
             return []
-        vecs = embed_items(items, self.embedder)
-        vecs2 = embed_candidates(items, self.embedder2) if self.embedder2 else None
+        self.encoded_items += len(items)
+        first = self.embedder.bulk
+        second = self.embedder2.bulk if self.embedder2 is not None else None
+        vecs = embed_items(items, first)
+        vecs2 = embed_candidates(items, second) if second else None
         clauses2: list[np.ndarray | None] = [None] * len(items)
-        if self.embedder2 is not None:  # needs are the usual queries: keep their clause vectors ready
+        if second is not None:  # needs are the usual queries: keep their clause vectors ready
             asked = [i for i, it in enumerate(items) if it.kind is ItemKind.need]
-            for i, vecs_i in zip(asked, embed_clauses([item_clauses(items[i]) for i in asked], self.embedder2),
-                                 strict=True):
+            for i, vecs_i in zip(asked, embed_clauses([item_clauses(items[i]) for i in asked], second), strict=True):
                 clauses2[i] = vecs_i
         titles: list[np.ndarray | None] = [None] * len(items)
-        if is_symmetric(self.embedder):  # and their title vectors, so asking about a stored need calls no model
+        if is_symmetric(first):  # and their title vectors, so asking about a stored need calls no model
             asked = [i for i, it in enumerate(items) if it.kind is ItemKind.need]
-            for i, vec in zip(asked, embed_titles([items[i] for i in asked], self.embedder), strict=True):
+            for i, vec in zip(asked, embed_titles([items[i] for i in asked], first), strict=True):
                 titles[i] = vec
         return [Prepared(item=it, vector=vecs[i], vector2=None if vecs2 is None else vecs2[i],
                          tokens=item_tokens(it), clauses2=clauses2[i], title_vector=titles[i])
                 for i, it in enumerate(items)]
 
+    def observe_head(self, catalog_seq: int) -> None:
+        """Record the catalog's newest change as just seen, before anything is applied (so lag is never hidden)."""
+        with self.index.lock:
+            self.index.catalog_seq = catalog_seq
+
     def apply(self, changes: list[ChangeEvent], catalog_seq: int | None = None) -> int:
         """Apply feed changes idempotently (the last change of an item wins); return how many were applied."""
+        if catalog_seq is not None:
+            self.observe_head(catalog_seq)
+        started = time.monotonic()
         latest: dict[tuple[ItemKind, int], ChangeEvent] = {}
         for change in changes:
             if change.seq > self.index.cursor:
                 latest[(change.kind, change.item_id)] = change
         upserts = [c.item for c in latest.values()
                    if c.op is not ChangeOp.delete and c.item is not None and c.item.matchable]
-        prepared = self.prepare([it for it in upserts if it is not None])
         with self.index.lock:
             for kind in ItemKind:
-                gone = [i for (k, i), c in latest.items() if k is kind and
-                        (c.op is ChangeOp.delete or c.item is None or not c.item.matchable)]
-                self.index[kind].remove(gone)
-                self.index[kind].upsert([p for p in prepared if p.item.kind is kind])
+                self.index[kind].remove([i for (k, i), c in latest.items() if k is kind and
+                                         (c.op is ChangeOp.delete or c.item is None or not c.item.matchable)])
+        # a chunk at a time, so queries read the index between chunks instead of waiting for the whole page
+        for start in range(0, len(upserts), APPLY_CHUNK):
+            prepared = self.prepare([it for it in upserts[start:start + APPLY_CHUNK] if it is not None])
+            with self.index.lock:
+                for kind in ItemKind:
+                    self.index[kind].upsert([p for p in prepared if p.item.kind is kind])
+        with self.index.lock:
             if changes:
                 self.index.cursor = max(self.index.cursor, max(c.seq for c in changes))
                 self.index.version += 1
-            if catalog_seq is not None:
-                self.index.catalog_seq = catalog_seq
+        if changes:
+            rate = len(changes) / max(time.monotonic() - started, 1e-3)
+            self._rate = rate if self._rate is None else 0.7 * self._rate + 0.3 * rate
         return len(latest)
 
     # ----- queries -----
@@ -150,6 +170,10 @@ class Matcher:
             cursor, seq = self.index.cursor, self.index.catalog_seq
             kinds = {self.index[k].dense.kind for k in ItemKind}
             counts = self.index.counts()
-        return MatcherStatus(items=counts, cursor=cursor, catalog_seq=seq,
-                             lag=None if seq is None else max(seq - cursor, 0), model=self.model,
+        lag = None if seq is None else max(seq - cursor, 0)
+        rate = self._rate
+        eta = None if lag is None or (lag and not rate) else (lag / rate if lag and rate else 0.0)
+        return MatcherStatus(items=counts, cursor=cursor, catalog_seq=seq, lag=lag,
+                             items_per_second=None if rate is None else round(rate, 1),
+                             eta_seconds=None if eta is None else round(eta, 1), model=self.model,
                              dimension=self.embedder.dimension, index_type="+".join(sorted(kinds)))

@@ -87,7 +87,7 @@ def load_snapshot(index: MatchIndex, data_dir: Path, identity: dict[str, Any]) -
     for kind in ItemKind:
         index[kind].load(directory / kind.value)
     index.cursor = int(manifest["cursor"])
-    index.catalog_seq = manifest.get("catalog_seq")
+    index.catalog_seq = None  # the catalog has moved on since: unknown until the next poll
     return True
 
 

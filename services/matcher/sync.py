@@ -10,6 +10,7 @@ from services.matcher import persist
 from services.matcher.build import build_matcher
 from services.matcher.config import MatcherSettings
 from services.matcher.engine import Matcher
+from services.matcher.progress import Progress
 from shared.schemas import ChangesPage
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ class CatalogFollower:
     def __init__(self, matcher: Matcher, settings: MatcherSettings, client: httpx.AsyncClient | None = None) -> None:
         self.matcher = matcher
         self.settings = settings
+        self.progress = Progress()
         self._client = client or httpx.AsyncClient(
             base_url=settings.catalog_url, timeout=10.0,
             headers={"Authorization": f"Bearer {settings.service_token}"})
@@ -36,8 +38,10 @@ class CatalogFollower:
     async def poll_once(self) -> int:
         """Apply one page and snapshot when due; return the number of changes in the page."""
         page = await self.fetch()
-        await run_in_threadpool(self.matcher.apply, page.changes, page.last_seq)
+        self.matcher.observe_head(page.last_seq)  # the lag shows while the page is being applied
+        await run_in_threadpool(self.matcher.apply, page.changes)
         await run_in_threadpool(self.matcher.save)
+        self.progress.report(self.matcher.status())
         return len(page.changes)
 
     async def run(self) -> None:

@@ -123,3 +123,10 @@ def read_job(session: Session, *, job_id: str, user: User, stale_after: timedelt
         round(100.0 * job.processed / job.total, 1) if job.total else 0.0)
     return JobPublic(id=job.id, kind=job.kind, status=job.status, total=job.total, processed=job.processed,
                      percent=percent, result=job.result, created_at=job.created_at, finished_at=job.finished_at)
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many import jobs are in each state."""
+    table = ImportJob.__table__  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(table.c.status, sa.func.count()).group_by(table.c.status)).all()
+    return {str(status): int(n) for status, n in rows}

@@ -39,10 +39,15 @@ def read_changes(session: Session, *, after: int, limit: int) -> ChangesPage:
     rows = session.exec(
         select(ChangeLog).where(ChangeLog.seq > after).order_by(col(ChangeLog.seq)).limit(limit)
     ).all()
-    last = session.exec(select(func.max(ChangeLog.seq))).one() or 0
+    last = head_seq(session)
     events = [
         ChangeEvent(seq=r.seq, op=ChangeOp(r.op), kind=ItemKind(r.kind), item_id=r.item_id, at=r.at,
                     item=CatalogItem.model_validate(r.item) if r.item else None)
         for r in rows
     ]
     return ChangesPage(changes=events, last_seq=last)
+
+
+def head_seq(session: Session) -> int:
+    """The newest sequence number in the change log (0 when empty)."""
+    return session.exec(select(func.max(ChangeLog.seq))).one() or 0

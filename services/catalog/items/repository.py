@@ -121,3 +121,10 @@ def _order(table: Any, sort: str, hits: Any) -> list[Any]:
         return [key.desc(), col(table.updated_at).desc(), col(table.id).desc()]
     column = getattr(table, name)
     return [column.desc() if desc else column.asc(), col(table.id).desc() if desc else col(table.id).asc()]
+
+
+def count_by_status(session: Session, *, spec: KindSpec) -> dict[str, int]:
+    """How many items of one kind are in each state."""
+    status = col(spec.table.status)  # type: ignore[attr-defined]
+    rows = session.exec(select(status, func.count()).group_by(status)).all()
+    return {str(s): int(n) for s, n in rows}

@@ -164,3 +164,9 @@ def start_sender(engine: sa.Engine, settings: CatalogSettings) -> BackgroundSend
         return None
     sender = OutboxSender(engine=engine, settings=settings, mailer=SmtpMailer(settings))
     return BackgroundSender(sender, settings.outbox_poll_seconds).start()
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many notification e-mails are in each state (pending ones are the backlog)."""
+    rows = session.exec(select(OutboxEmail.status, sa.func.count()).group_by(col(OutboxEmail.status))).all()
+    return {str(status): int(n) for status, n in rows}
