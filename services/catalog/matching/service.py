@@ -4,6 +4,7 @@ Callers hold no write transaction while `ask` or `verdict` waits: with SQLite th
 database's one write lock across an HTTP call with retries.
 """
 
+import time
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -159,3 +160,20 @@ def verdict(*, settings: CatalogSettings, need: CatalogItem, output_id: int) -> 
     raise AppError(f"匹配服务未把成果 {output_id} 排进该需求的前 {VERDICT_DEPTH} 名；如仍要推荐，请直接给出评分 score",
                    f"The matcher does not rank output {output_id} in this need's top {VERDICT_DEPTH}; "
                    f"give a score explicitly to propose it anyway", status_code=422, code="not_ranked")
+
+
+# per set of replicas: (when read, changes the matcher had still to apply)
+_pending: dict[tuple[str, ...], tuple[float, int | None]] = {}
+PENDING_FRESH_SECONDS = 2.0
+
+
+def pending_changes(*, settings: CatalogSettings) -> int | None:
+    """How many catalog changes the matcher has still to apply (asked at most every two seconds), None if it
+    cannot say; pages show "matching is catching up" while this is above 0."""
+    key = tuple(settings.matcher_replicas)
+    read_at, pending = _pending.get(key, (float("-inf"), None))
+    if time.monotonic() - read_at >= PENDING_FRESH_SECONDS:
+        status = client.get_status(settings=settings)
+        pending = None if status is None else status.lag
+        _pending[key] = (time.monotonic(), pending)
+    return pending

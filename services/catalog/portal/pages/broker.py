@@ -46,7 +46,8 @@ def queue(page: PageDep, sort: str = "age", cluster: str = "", pg: PageQuery = 1
     entries, total = service.broker_queue(page.session, sort="score" if sort == "score" else "age", cluster=chosen,
                                           region=None, broker_id=None, top=3, page=max(1, pg), page_size=QUEUE_PAGE)
     return page.render("broker_queue.html", entries=entries, total=total, pages=page_count(total),
-                       sort=sort, cluster=chosen or "", clusters=[c.value for c in Cluster], pg=max(1, pg))
+                       sort=sort, cluster=chosen or "", clusters=[c.value for c in Cluster], pg=max(1, pg),
+                       catching_up=matching.pending_changes(settings=page.settings))
 
 
 def _candidates(page: PageContext, need: TechNeed) -> tuple[list[dict[str, Any]], bool]:
@@ -84,7 +85,8 @@ def pair_view(need_id: IdPath, page: PageDep) -> Response:
     rows, matcher_up = _candidates(page, need)
     return page.render("broker_pair.html", need=present_needs(page.session, needs=[need])[0], rows=rows,
                        matcher_up=matcher_up, reasons=[r.value for r in DeclineReason],
-                       done=page.request.query_params.get("done"))
+                       done=page.request.query_params.get("done"),
+                       catching_up=matching.pending_changes(settings=page.settings) if matcher_up else None)
 
 
 @router.post("/broker/needs/{need_id}/outputs/{output_id}")
