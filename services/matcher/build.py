@@ -14,11 +14,13 @@ def build_matcher(settings: MatcherSettings) -> Matcher:
     """Load the models and the stored index (a snapshot from another model is refused)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     embedder = load_embedder(settings.embedder)
-    second: Embedder | None = None
-    if settings.second_embedder == "e5" or (settings.second_embedder == "auto" and e5_available()):
-        second = E5Embedder()
+    with_second = settings.second_embedder == "e5" or (settings.second_embedder == "auto" and e5_available())
+    second: Embedder | None = E5Embedder() if with_second else None
+    indexing = None
+    if settings.indexing_models == "own":
+        indexing = (load_embedder(settings.embedder), E5Embedder() if with_second else None)
     warm_up()
-    matcher = Matcher(settings, embedder, second)
+    matcher = Matcher(settings, embedder, second, indexing=indexing)
     if matcher.load():
         log.info("resumed index at cursor %d: %s", matcher.index.cursor, matcher.index.counts())
     return matcher

@@ -34,6 +34,9 @@ class MatcherSettings(BaseSettings):
     hnsw_ef_search: int = 128
     snapshot_interval: float = 2.0
     fusion: Literal["weighted", "rrf"] = "weighted"
+    # "own": indexing encodes with instances of its own (about +140 MB with the default models; queries never
+    # wait for it and the two cores work in parallel); "shared": one instance each, queries first
+    indexing_models: Literal["own", "shared"] = "own"
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8001, validation_alias=_env("PORT"))
 

@@ -28,11 +28,13 @@ class Matcher:
     """Index plus the models that fill it; thread-safe, CPU-bound (call it from worker threads)."""
 
     def __init__(self, settings: MatcherSettings, embedder: Embedder, embedder2: Embedder | None = None,
-                 fusion: Fusion | None = None) -> None:
+                 fusion: Fusion | None = None, *, indexing: tuple[Embedder, Embedder | None] | None = None) -> None:
         self.settings = settings
-        # queries and indexing share each model, queries first (lanes.py); indexing uses the `.bulk` lanes
-        self.embedder = QueryFirst(embedder)
-        self.embedder2 = QueryFirst(embedder2) if embedder2 is not None else None
+        # queries come first on each model (lanes.py); indexing encodes through the `.bulk` lanes, with
+        # instances of its own where `indexing` gives them
+        own, own2 = indexing or (None, None)
+        self.embedder = QueryFirst(embedder, indexing=own)
+        self.embedder2 = QueryFirst(embedder2, indexing=own2) if embedder2 is not None else None
         self.fusion = fusion or Fusion.tuned(second_dense=embedder2 is not None, method=settings.fusion)
         self.index = MatchIndex(embedder.dimension, embedder2.dimension if embedder2 else None,
                                 hnsw_threshold=settings.hnsw_threshold, hnsw_m=settings.hnsw_m,

@@ -1,8 +1,9 @@
-"""One model shared by interactive queries and bulk indexing, queries first.
+"""Interactive queries and bulk indexing of one model, queries first.
 
-Indexing encodes a few texts per model call and, before each call, steps aside while a query is waiting;
-so a query waits for at most one small batch of indexing, never for a whole change-feed page. One model
-instance serves both lanes (a second instance per lane would double the memory of each model).
+Either indexing has its own instance of the model (`indexing=`: the two cores encode in parallel, at the
+memory of a second instance), or both share one, and indexing then encodes a few texts per model call and,
+before each call, steps aside while a query is waiting; so a query waits for at most one small batch of
+indexing, never for a whole change-feed page.
 """
 
 import threading
@@ -22,9 +23,10 @@ MAX_YIELD_SECONDS = 0.25
 class QueryFirst:
     """An embedder whose queries (`encode`) go before its indexing work (`bulk.encode`)."""
 
-    def __init__(self, embedder: Embedder, *, bulk_batch: int | None = None,
+    def __init__(self, embedder: Embedder, *, indexing: Embedder | None = None, bulk_batch: int | None = None,
                  max_yield: float = MAX_YIELD_SECONDS) -> None:
         self.inner = embedder
+        self.indexing = indexing if indexing is not embedder else None  # an instance of its own, if any
         self.name, self.version, self.dimension = embedder.name, embedder.version, embedder.dimension
         self.symmetric = bool(getattr(embedder, "symmetric", False))
         self.bulk_batch = bulk_batch or BULK_BATCH.get(embedder.name, DEFAULT_BULK_BATCH)
@@ -49,6 +51,8 @@ class QueryFirst:
         """Encode for the index, `bulk_batch` texts per model call, each after the waiting queries."""
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
+        if self.indexing is not None:  # its own instance: nothing to wait for
+            return self.indexing.encode(texts, query=query)
         parts = []
         for start in range(0, len(texts), self.bulk_batch):
             with self._turn:

@@ -55,3 +55,17 @@ def test_indexing_alone_batches_and_keeps_order() -> None:
     assert out.shape == (10, 2) and [len(c) for c in model.calls] == [4, 4, 2]
     assert lanes.bulk.encode([]).shape == (0, 2)
     assert lanes.bulk.name == "gated" and lanes.symmetric
+
+
+def test_with_an_instance_of_its_own_indexing_never_holds_a_query_up() -> None:
+    for_queries, for_indexing = GatedModel(), GatedModel()
+    for_queries.release.set()
+    lanes = QueryFirst(for_queries, indexing=for_indexing)
+    indexing = threading.Thread(target=lambda: lanes.bulk.encode([f"b{i}" for i in range(40)]))
+    indexing.start()
+    assert for_indexing.entered.wait(timeout=60)  # indexing is in the middle of a model call
+    assert lanes.encode(["q"], query=True).shape == (1, 2)  # answered meanwhile, by the other instance
+    assert for_queries.calls == [("q",)]
+    for_indexing.release.set()
+    indexing.join(timeout=60)
+    assert for_indexing.calls == [tuple(f"b{i}" for i in range(40))]  # one call: nothing to step aside for
