@@ -15,6 +15,9 @@ from shared.schemas import CatalogItem, MatchRequest
 from shared.vocab import ItemKind
 
 CLAUSE_CACHE_SIZE = 1024
+# second-model vectors of single clauses, whoever asked them: a repeated search, the next page of results or
+# a need sharing a sentence with an earlier one encodes only what is new (about 1 KB each)
+CLAUSE_TEXT_CACHE_SIZE = 20_000
 
 
 class QueryPreparer:
@@ -27,6 +30,7 @@ class QueryPreparer:
         # second-model clause vectors of recent query items that are not kept in the index (outputs, edited needs)
         self._clause_cache: OrderedDict[tuple[ItemKind, int, int], np.ndarray] = OrderedDict()
         self._clause_lock = threading.Lock()
+        self._by_text: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def prepare(self, request: MatchRequest, *, title_weight: float) -> Query:
         """Embed and tokenise a request's item or text (`title_weight` blends an item's title into its vector)."""
@@ -56,7 +60,7 @@ class QueryPreparer:
 
     def _text_query(self, text: str) -> Query:
         vector = embed_text(text, self.embedder)
-        clauses2 = embed_clauses([clauses("", text)], self.embedder2)[0] if self.embedder2 else None
+        clauses2 = self._encode_clauses(clauses("", text)) if self.embedder2 else None
         vector2 = None if clauses2 is None else query_vector(clauses2, False)
         return Query(vector=vector, vector2=vector2, tokens=tokenize(text), clauses2=clauses2, script=script_of(text))
 
@@ -72,9 +76,26 @@ class QueryPreparer:
             if cached is not None:
                 self._clause_cache.move_to_end(key)
                 return cached
-        vectors = embed_clauses([item_clauses(item)], self.embedder2)[0]
+        vectors = self._encode_clauses(item_clauses(item))
         with self._clause_lock:
             self._clause_cache[key] = vectors
             while len(self._clause_cache) > CLAUSE_CACHE_SIZE:
                 self._clause_cache.popitem(last=False)
         return vectors
+
+    def _encode_clauses(self, texts: list[str]) -> np.ndarray:
+        """Second-model query vectors of clauses, encoding in one call only those not seen lately."""
+        assert self.embedder2 is not None
+        with self._clause_lock:
+            known = {t: self._by_text[t] for t in texts if t in self._by_text}
+            for t in known:
+                self._by_text.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            for t, vector in zip(missing, embed_clauses([missing], self.embedder2)[0], strict=True):
+                known[t] = vector
+            with self._clause_lock:
+                self._by_text.update((t, known[t]) for t in missing)
+                while len(self._by_text) > CLAUSE_TEXT_CACHE_SIZE:
+                    self._by_text.popitem(last=False)
+        return np.stack([known[t] for t in texts]) if texts else np.zeros((0, self.embedder2.dimension), np.float16)

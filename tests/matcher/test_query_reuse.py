@@ -67,3 +67,20 @@ def test_reuse_survives_a_restart(tmp_path, embedder):  # type: ignore[no-untype
     assert again.load()
     assert _ranking(again, BATTERY) == before
     assert counting.texts == []
+
+
+def test_free_text_encodes_only_clauses_it_has_not_seen_lately(tmp_path, embedder):  # type: ignore[no-untyped-def]
+    second = CountingEmbedder(embedder)  # stands in for e5: the second model reads the clauses
+    matcher = Matcher(settings_for(tmp_path / "m"), embedder, second)  # type: ignore[arg-type]
+    feed = Feed()
+    matcher.apply(feed.put(*OUTPUTS), feed.last_seq)
+    first_text = "需要提高锂电池安全性，防止热失控爆炸，寻求新型隔膜技术"
+    ask = MatchRequest(target=ItemKind.output, text=first_text, k=5)
+    second.texts.clear()
+    first = matcher.match(ask).results
+    assert second.texts == ["需要提高锂电池安全性", "防止热失控爆炸", "寻求新型隔膜技术"]
+    second.texts.clear()
+    again = matcher.match(ask).results
+    assert second.texts == [] and [(r.id, r.score) for r in again] == [(r.id, r.score) for r in first]
+    matcher.match(MatchRequest(target=ItemKind.output, text="防止热失控爆炸，降低电池成本", k=5))
+    assert second.texts == ["降低电池成本"]  # the shared clause came from the cache
