@@ -78,13 +78,14 @@ def _query_until(base: str, headers: dict[str, str], clients: int, stop: threadi
             for i in itertools.count(offset * 7):
                 if stop.is_set():
                     return
+                params: dict[str, str | int] = {"k": 10}
                 if i % 2:
-                    request = ("/api/v1/search/outputs", {"q": texts[i % len(texts)], "k": 10})
+                    path, params["q"] = "/api/v1/search/outputs", texts[i % len(texts)]
                 else:
-                    request = (f"/api/v1/needs/{need_ids[i % len(need_ids)]}/matches", {"k": 10})
+                    path = f"/api/v1/needs/{need_ids[i % len(need_ids)]}/matches"
                 started = time.perf_counter()
                 try:
-                    r = http.get(request[0], params=request[1])
+                    r = http.get(path, params=params)
                     if r.status_code != 200:
                         phase.failures.append(f"{r.status_code} {r.text[:100]}")
                 except httpx.HTTPError as exc:
