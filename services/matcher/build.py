@@ -2,6 +2,7 @@
 
 import logging
 
+from services.matcher import handover, persist
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import E5Embedder, Embedder, e5_available, load_embedder
 from services.matcher.engine import Matcher
@@ -21,6 +22,9 @@ def build_matcher(settings: MatcherSettings) -> Matcher:
         indexing = (load_embedder(settings.embedder), E5Embedder() if with_second else None)
     warm_up()
     matcher = Matcher(settings, embedder, second, indexing=indexing)
+    if settings.snapshot_from and persist.read_manifest(settings.data_dir) is None:  # a new replica
+        handover.fetch_from_peer(url=settings.snapshot_from, token=settings.service_token,
+                                 data_dir=settings.data_dir, identity=matcher.identity())
     if matcher.load():
         log.info("resumed index at cursor %d: %s", matcher.index.cursor, matcher.index.counts())
     return matcher

@@ -37,6 +37,8 @@ class MatcherSettings(BaseSettings):
     # "own": indexing encodes with instances of its own (about +140 MB with the default models; queries never
     # wait for it and the two cores work in parallel); "shared": one instance each, queries first
     indexing_models: Literal["own", "shared"] = "own"
+    # a peer replica (http://host:port) whose snapshot a new replica starts from, instead of encoding the catalog
+    snapshot_from: str = ""
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8001, validation_alias=_env("PORT"))
 

@@ -51,11 +51,6 @@ class CatalogSettings(BaseSettings):
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
 
     @property
-    def matcher_replicas(self) -> list[str]:
-        """The matchers to ask: every one of `matcher_urls`, else `matcher_url` alone."""
-        return [url.strip() for url in self.matcher_urls.split(",") if url.strip()] or [self.matcher_url]
-
-    @property
     def import_job_stale(self) -> timedelta:
         """How long a job in flight may go without progress before it reads as interrupted."""
         return timedelta(seconds=self.import_job_stale_seconds)

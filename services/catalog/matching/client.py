@@ -31,16 +31,21 @@ def _client(base_url: str, token: str) -> httpx.Client:
 _turns = itertools.count()  # which replica a request asks first: each in turn
 
 
+def replicas(settings: CatalogSettings) -> list[str]:
+    """The matchers to ask: every one of `matcher_urls`, else `matcher_url` alone."""
+    return [url.strip() for url in settings.matcher_urls.split(",") if url.strip()] or [settings.matcher_url]
+
+
 @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
        wait=wait_exponential(multiplier=0.1, max=1.0), reraise=True)
 def post_match(*, settings: CatalogSettings, request: MatchRequest) -> MatchResponse:
     """POST /v1/match to a matcher replica, the next one on a transient failure; raises httpx errors once
     every replica has failed on each of the retries."""
-    replicas = settings.matcher_replicas
-    first = next(_turns) % len(replicas)
+    urls = replicas(settings)
+    first = next(_turns) % len(urls)
     body = request.model_dump_json()  # pydantic's own JSON encoder and parser: no intermediate dicts
     failure: httpx.HTTPError | None = None
-    for url in replicas[first:] + replicas[:first]:
+    for url in urls[first:] + urls[:first]:
         try:
             response = _client(url, settings.service_token).post("/v1/match", content=body, headers=JSON_HEADERS)
             response.raise_for_status()
@@ -55,7 +60,7 @@ def post_match(*, settings: CatalogSettings, request: MatchRequest) -> MatchResp
 
 def get_status(*, settings: CatalogSettings) -> MatcherStatus | None:
     """The status of the first replica that answers `GET /v1/status` at once, or None if none does."""
-    for url in settings.matcher_replicas:
+    for url in replicas(settings):
         try:
             response = _client(url, settings.service_token).get("/v1/status", timeout=STATUS_TIMEOUT)
             response.raise_for_status()

@@ -170,7 +170,7 @@ PENDING_FRESH_SECONDS = 2.0
 def pending_changes(*, settings: CatalogSettings) -> int | None:
     """How many catalog changes the matcher has still to apply (asked at most every two seconds), None if it
     cannot say; pages show "matching is catching up" while this is above 0."""
-    key = tuple(settings.matcher_replicas)
+    key = tuple(client.replicas(settings))
     read_at, pending = _pending.get(key, (float("-inf"), None))
     if time.monotonic() - read_at >= PENDING_FRESH_SECONDS:
         status = client.get_status(settings=settings)
