@@ -62,11 +62,12 @@ def feed_app(items: list[CatalogItem]) -> FastAPI:
     return app
 
 
-def service_rate(items: list[CatalogItem], embedder: Embedder, second: Embedder | None) -> tuple[float, Matcher]:
+def service_rate(items: list[CatalogItem], embedder: Embedder, second: Embedder | None,
+                 indexing: tuple[Embedder, Embedder | None] | None) -> tuple[float, Matcher]:
     """Items per second from an empty index to caught up with the feed (snapshots included)."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = MatcherSettings(data_dir=Path(tmp), follow=False, page_size=500)
-        matcher = Matcher(settings, embedder, second)
+        matcher = Matcher(settings, embedder, second, indexing=indexing)
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=feed_app(items)), base_url="http://catalog")
         follower = CatalogFollower(matcher, settings, client=client)
         started = time.perf_counter()
@@ -88,6 +89,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--limit", type=int, default=11_180, help="how many of the 11,180 preprints")
     parser.add_argument("--usem3-only", action="store_true", help="without the second model (e5-small)")
+    parser.add_argument("--indexing-models", choices=["own", "shared"], default="own",
+                        help="indexing with model instances of its own (the default) or sharing the query ones")
     args = parser.parse_args()
     if not (shared_dir() / "data" / "chinaxiv").exists():
         print("skipped: chinaxiv data not found (set TT_SHARED)")
@@ -102,8 +105,11 @@ def main() -> int:
         raw_second = raw_rate(items, second, [candidate_text(it) for it in items])
         print(f"raw usem3 {raw:.1f} items/s, raw e5 titles {raw_second:.1f} items/s", flush=True)
         raw = 1.0 / (1.0 / raw + 1.0 / raw_second)
-    service, matcher = service_rate(items, embedder, second)
-    print(f"items={len(items)} passages={len(passages)} model={matcher.model}")
+    indexing = None
+    if args.indexing_models == "own":
+        indexing = (UsemEmbedder(), None if second is None else E5Embedder())
+    service, matcher = service_rate(items, embedder, second, indexing)
+    print(f"items={len(items)} passages={len(passages)} model={matcher.model} indexing models: {args.indexing_models}")
     print(f"raw encode: {raw:.1f} items/s; through the service: {service:.1f} items/s; ratio {service / raw:.0%}")
     return 0
 
