@@ -174,7 +174,7 @@ class Matcher:
             counts = self.index.counts()
         lag = None if seq is None else max(seq - cursor, 0)
         rate = self._rate
-        eta = None if lag is None or (lag and not rate) else (lag / rate if lag and rate else 0.0)
+        eta = 0.0 if lag == 0 else (lag / rate if lag and rate else None)  # None: lag or speed unknown
         return MatcherStatus(items=counts, cursor=cursor, catalog_seq=seq, lag=lag,
                              items_per_second=None if rate is None else round(rate, 1),
                              eta_seconds=None if eta is None else round(eta, 1), model=self.model,
