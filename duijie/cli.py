@@ -32,7 +32,7 @@ def catalog(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None,
 def create_user_cmd(
     login: Annotated[str, typer.Option()],
     password: Annotated[str, typer.Option()],
-    role: Annotated[str, typer.Option(help="enterprise, university, broker or admin")],
+    role: Annotated[str, typer.Option(help="enterprise, university, broker, expert or admin")],
     organisation: Annotated[str | None, typer.Option(help="organisation name (created if missing)")] = None,
     org_kind: Annotated[str, typer.Option(help="kind of a new organisation")] = "enterprise",
     region: Annotated[str | None, typer.Option(help="region of a new organisation, e.g. 蓬江区")] = None,

@@ -14,6 +14,7 @@ from services.catalog.core.config import CatalogSettings
 from services.catalog.core.db import READ_ONLY, is_sqlite, make_engine, migrate
 from services.catalog.core.errors import install_error_handlers
 from services.catalog.core.guard import Guard, WriteQueue
+from services.catalog.core.tables import utcnow
 from services.catalog.portal.app import install_portal
 from services.catalog.workflow.outbox import start_sender
 from shared.metrics import install_metrics
@@ -42,6 +43,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
                   description="Research outputs, technology needs, accounts and the change feed.")
     app.state.settings = settings
     app.state.sign_in_guard = SignInGuard()
+    app.state.clock = utcnow  # deadlines are judged by it; tests move it by hand
     install_error_handlers(app)
     app.include_router(api_router)
     declare_errors(app, statuses_of=catalog_statuses)

@@ -14,6 +14,7 @@ class Role(StrEnum):
     university = "university"
     broker = "broker"
     admin = "admin"
+    expert = "expert"  # reviews 揭榜挂帅 applications it is assigned to (services/catalog/challenges)
 
 
 class OrgKind(StrEnum):

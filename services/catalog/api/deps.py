@@ -15,6 +15,7 @@ from services.catalog.accounts.vocab import STAFF, Role
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.errors import Forbidden, Unauthorized
 from services.catalog.core.security import API_TOKEN_PREFIX, hash_api_token
+from services.catalog.core.tables import Clock
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 SESSION_COOKIE = "duijie_session"
@@ -45,7 +46,14 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_clock(request: Request) -> Clock:
+    """The app's clock (`core.tables.utcnow` unless a test replaced it)."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 SettingsDep = Annotated[CatalogSettings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 SessionDep = Annotated[Session, Depends(get_db)]
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 

@@ -26,6 +26,10 @@ class CatalogSettings(BaseSettings):
     matcher_url: str = "http://127.0.0.1:8001"
     # several matcher replicas, comma-separated (DUIJIE_MATCHER_URLS): requests take turns and fail over
     matcher_urls: str = ""
+    # a replica this many changes behind the most advanced one is asked only when the others fail, and each
+    # replica's progress is looked up at most this often (GET /v1/status, while a request waits)
+    matcher_max_lag: int = 100
+    matcher_lag_check_seconds: float = 2.0
     max_upload_mb: float = 20.0
     max_json_mb: float = 2.0  # any request body but a file upload
     sqlite_writers: int = 4  # writing requests in flight at once on SQLite; the others queue (core.guard)
@@ -48,6 +52,7 @@ class CatalogSettings(BaseSettings):
     outbox_poll_seconds: float = 5.0
     outbox_lease_seconds: float = 120.0
     outbox_max_attempts: int = 12
+    challenge_attachment_max_mb: float = 10.0  # one PDF attached to a challenge application
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
 
     @property
@@ -70,6 +75,11 @@ class CatalogSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'catalog.sqlite3').resolve()}"
+
+    @property
+    def challenge_attachment_max_bytes(self) -> int:
+        """Size limit of one challenge attachment in bytes."""
+        return int(self.challenge_attachment_max_mb * 1024 * 1024)
 
     @property
     def max_upload_bytes(self) -> int:

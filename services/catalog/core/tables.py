@@ -1,5 +1,6 @@
 """Helpers every table definition uses: the clock, timestamp columns and short enum-valued text columns."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +10,11 @@ import sqlalchemy as sa
 def utcnow() -> datetime:
     """Current time in UTC (timezone-aware)."""
     return datetime.now(UTC)
+
+
+# What a rule that depends on the time of day reads it from: `utcnow` in service, a hand-moved one in tests
+# (the app's clock is `app.state.clock`, read by `api.deps.ClockDep`).
+Clock = Callable[[], datetime]
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):

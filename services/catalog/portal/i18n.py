@@ -17,7 +17,7 @@ _STATUS_EN = {
 _STATUS_ZH = {
     "draft": "草稿", "published": "已发布", "archived": "已归档", "open": "征集中", "in_progress": "对接中",
     "solved": "已解决", "closed": "已关闭", "public": "公开", "brokers_only": "仅技术经纪人可见",
-    "enterprise": "企业", "university": "高校/院所", "broker": "技术经纪人", "admin": "科技局",
+    "enterprise": "企业", "university": "高校/院所", "broker": "技术经纪人", "admin": "科技局", "expert": "评审专家",
     "pending": "待答复", "accepted": "已接受", "declined": "已谢绝",
 }
 # Score components of the matcher's ranking.
@@ -31,7 +31,7 @@ _COMPONENT = {"score": ("综合得分", "Overall"), "dense": ("语义相似度",
 _STATUS_ZH.update({k: zh for k, (zh, _) in _COMPONENT.items()})
 _STATUS_EN.update({k: en for k, (_, en) in _COMPONENT.items()})
 _ROLE_EN = {"enterprise": "Enterprise", "university": "University / lab", "broker": "Technology broker",
-            "admin": "Science bureau"}
+            "admin": "Science bureau", "expert": "Review expert"}
 
 
 def _english_labels() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""揭榜挂帅: challenge calls with bounties, applications, expert review, award and paid milestones."""
