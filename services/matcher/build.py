@@ -16,15 +16,15 @@ def build_matcher(settings: MatcherSettings) -> Matcher:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     embedder = load_embedder(settings.embedder)
     with_second = settings.second_embedder == "e5" or (settings.second_embedder == "auto" and e5_available())
-    second: Embedder | None = E5Embedder() if with_second else None
+    second: Embedder | None = E5Embedder(threads=settings.query_threads) if with_second else None
     indexing = None
     if settings.indexing_models == "own":
         indexing = (load_embedder(settings.embedder), E5Embedder() if with_second else None)
     warm_up()
     matcher = Matcher(settings, embedder, second, indexing=indexing)
     if settings.snapshot_from and persist.read_manifest(settings.data_dir) is None:  # a new replica
-        handover.fetch_from_peer(url=settings.snapshot_from, token=settings.service_token,
-                                 data_dir=settings.data_dir, identity=matcher.identity())
+        handover.start_from(source=settings.snapshot_from, token=settings.service_token,
+                            data_dir=settings.data_dir, identity=matcher.identity())
     if matcher.load():
         log.info("resumed index at cursor %d: %s", matcher.index.cursor, matcher.index.counts())
     return matcher

@@ -3,6 +3,7 @@
 import numpy as np
 
 from services.matcher.clauses import clauses
+from services.matcher.embedder import E5Embedder
 from services.matcher.engine import Matcher
 from shared.schemas import MatchRequest
 from shared.vocab import ChangeOp, ItemKind
@@ -72,3 +73,11 @@ def test_clause_vectors_survive_a_restart_and_leave_with_their_need(tmp_path, em
     again = Matcher(settings, embedder, embedder2)
     assert again.load()
     assert BATTERY.id not in again.index[ItemKind.need].clauses2
+
+
+def test_the_query_instance_on_two_cores_encodes_what_one_core_does(embedder2: E5Embedder) -> None:
+    clauses_ = ["防爆锂离子电池的研发", "国内锂离子电池产品存在安全隐患问题", "结合本公司对锂电池防爆问题的研发经验积累"]
+    two = E5Embedder(threads=2)
+    assert two._set_threads is not None  # the bundled OpenMP runtime was found: the setting takes effect
+    np.testing.assert_allclose(two.encode(clauses_, query=True), embedder2.encode(clauses_, query=True), atol=1e-6)
+    assert embedder2.encode(clauses_[:1], query=True).shape == (1, 384)  # the one-core default is left as it was
