@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from services.catalog.api.routes import (
     auth,
+    challenges,
     changes,
     contracts,
     imports,
@@ -21,6 +22,7 @@ ROUTERS = (
     auth.router, organisations.router, users.router, imports.router, matches.router,
     items.outputs_router, items.needs_router, changes.router,
     workflow.router, workflow.queue_router, contracts.router, notifications.router, stats.router,
+    challenges.router,
 )
 
 api_router = APIRouter(prefix="/api/v1")

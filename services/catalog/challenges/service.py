@@ -50,6 +50,8 @@ from services.catalog.challenges.schemas import (
     ReviewCreate,
     ReviewerPublic,
     ReviewPublic,
+    SolverPublic,
+    SolversPublic,
     as_dicts,
 )
 from services.catalog.challenges.vocab import (
@@ -68,6 +70,7 @@ from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.present import organisations_by_id
 from services.catalog.items.repository import get_visible as get_visible_item
+from services.catalog.matching.service import Candidate
 from services.catalog.workflow import contracts
 from services.catalog.workflow.notifications import notify, org_users
 from services.catalog.workflow.schemas import ContractCreate
@@ -794,3 +797,15 @@ def invited_organisations(session: Session, *, challenge: Challenge) -> set[int]
     """The ids of the organisations already invited to a challenge."""
     return set(session.exec(select(ChallengeInvitation.organisation_id).where(
         ChallengeInvitation.challenge_id == challenge.id)).all())
+
+
+def present_solvers(session: Session, *, challenge: Challenge, candidates: list[Candidate],
+                    model: str) -> SolversPublic:
+    """The matcher's proposed solvers with their organisations, marking those already invited."""
+    orgs = organisations_by_id(session, {c.item.organisation_id for c in candidates})
+    invited = invited_organisations(session, challenge=challenge)
+    return SolversPublic(model=model, data=[SolverPublic(
+        output_id=c.item.id or 0, title=c.item.title, organisation_id=c.item.organisation_id,
+        organisation_name=orgs[c.item.organisation_id].name if c.item.organisation_id in orgs else None,
+        score=c.score, components=c.components, explanation=c.result.explanation,
+        invited=c.item.organisation_id in invited) for c in candidates])

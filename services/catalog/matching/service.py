@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from services.catalog.accounts.models import User
 from services.catalog.accounts.vocab import is_staff
+from services.catalog.challenges.models import Challenge
 from services.catalog.core.config import CatalogSettings
 from services.catalog.core.errors import AppError, ValidationFailed
 from services.catalog.items.kinds import SPECS, Item
@@ -96,6 +97,20 @@ class Verdict:
 def outputs_for_need(*, need: TechNeed, k: int = 10) -> MatchRequest:
     """The question for the outputs that could solve a need."""
     return MatchRequest(target=ItemKind.output, item=need_to_wire(need), k=k)
+
+
+def outputs_for_challenge(*, challenge: Challenge, k: int = 10) -> MatchRequest:
+    """The question for the outputs (and so the organisations) that could solve a challenge: asked like a new,
+    unstored need made of its title, problem statement and indicators."""
+    indicators = "；".join(
+        f"{i['name']}：{i['target']}{i.get('unit') or ''}" + (f"（{i['verification']}）" if i.get("verification") else "")
+        for i in challenge.indicators)
+    text = challenge.problem + (f"\n技术指标：{indicators}" if indicators else "")
+    # id 0 is no stored need, so the matcher embeds this text afresh instead of reusing a stored vector
+    item = CatalogItem(kind=ItemKind.need, id=0, title=challenge.title, text=text.strip(), field=challenge.field,
+                       cluster=challenge.cluster, region=challenge.region, status="open",
+                       organisation_id=challenge.owner_org_id, deadline=challenge.deadline.date())
+    return MatchRequest(target=ItemKind.output, item=item, k=k)
 
 
 def needs_for_output(*, session: Session, output: ResearchOutput, user: User | None, k: int = 10) -> MatchRequest:

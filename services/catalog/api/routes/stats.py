@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.catalog.api.deps import SessionDep, SettingsDep, StaffUser
+from services.catalog.challenges import stats as challenge_stats
+from services.catalog.challenges.schemas import ChallengeStats
 from services.catalog.core.errors import ValidationFailed
 from services.catalog.workflow import export, stats
 from services.catalog.workflow.schemas import (
@@ -76,6 +78,12 @@ def coverage(user: StaffUser, session: SessionDep, settings: SettingsDep, f: Fil
     """Share of open needs with adequate supply, and the needs without (candidates for 揭榜挂帅)."""
     return stats.coverage(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold,
                           unmet_limit=limit)
+
+
+@router.get("/challenges", response_model=ChallengeStats, responses=ERRORS)
+def challenges(user: StaffUser, session: SessionDep, f: FilterDep) -> Any:
+    """揭榜挂帅: the challenge funnel and the bounty offered, committed and released, by cluster and county."""
+    return challenge_stats.challenge_stats(session, f)
 
 
 @router.get("/export", responses={**ERRORS, 200: {"content": {
