@@ -4,7 +4,8 @@ peer's cursor instead of encoding the whole catalog again.
 The peer streams its current snapshot as a tar (`GET /v1/snapshot`): the manifest first, then the files of
 the snapshot directory, read from hard links made while the index lock was held, so a save that prunes the
 directory meanwhile cannot change what is sent. The newcomer unpacks it (`DUIJIE_SNAPSHOT_FROM`) before
-loading, only into an empty data folder and only if the peer's models are its own.
+loading, only into an empty data folder and only if the peer's models are its own. `DUIJIE_SNAPSHOT_FROM`
+may also name a local path: a matcher's data folder on a shared volume, or a tar saved from `GET /v1/snapshot`.
 """
 
 import io
@@ -84,16 +85,99 @@ def adopt_snapshot(data_dir: Path, stream: IO[bytes] | io.RawIOBase, identity: d
         with tarfile.open(fileobj=stream, mode="r|") as tar:  # type: ignore[call-overload]
             tar.extractall(incoming, filter="data")  # no paths outside `incoming`, no links, no devices
         manifest = json.loads((incoming / persist.MANIFEST).read_text(encoding="utf-8"))
-        if {k: manifest.get(k) for k in identity} != identity:
-            log.warning("the peer's snapshot was built with other models; encoding from the change feed instead")
-            return None
-        snaps = data_dir / "snapshots"
-        snaps.mkdir(exist_ok=True)
-        os.replace(incoming / "snapshot", snaps / manifest["snapshot"])
-        os.replace(incoming / persist.MANIFEST, data_dir / persist.MANIFEST)  # last: the snapshot is complete
-        return dict(manifest)
+        return _install(data_dir, incoming, manifest) if _same_models(manifest, identity) else None
     finally:
         shutil.rmtree(incoming, ignore_errors=True)
+
+
+def adopt_folder(data_dir: Path, folder: Path, identity: dict[str, Any], *, attempts: int = 3) -> dict[str, Any] | None:
+    """Copy the current snapshot of another matcher's data folder into `data_dir`; None (nothing kept) if it
+    was built by other models than `identity`."""
+    for _ in range(attempts):
+        manifest = persist.read_manifest(folder)
+        if manifest is None:
+            raise FileNotFoundError(f"no snapshot manifest in {folder}")
+        if not _same_models(manifest, identity):
+            return None
+        incoming = data_dir / f".incoming-{uuid.uuid4().hex}"
+        try:
+            if _copy_unchanged(folder, manifest, incoming / "snapshot"):
+                (incoming / persist.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+                return _install(data_dir, incoming, manifest)
+        finally:
+            shutil.rmtree(incoming, ignore_errors=True)
+    raise OSError(f"the snapshot in {folder} kept changing while it was copied")
+
+
+def _copy_unchanged(folder: Path, manifest: dict[str, Any], target: Path) -> bool:
+    """Copy the snapshot `manifest` names to `target`; False if the folder's owner saved a newer one meanwhile."""
+    try:
+        shutil.copytree(folder / "snapshots" / _snapshot_name(manifest), target, copy_function=_link_or_copy)
+    except OSError:  # shutil.Error too
+        if persist.read_manifest(folder) == manifest:
+            raise
+        return False
+    # the owner prunes a snapshot only after its manifest names a newer one: unchanged, the copy is whole
+    return persist.read_manifest(folder) == manifest
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # snapshot files are never rewritten in place, so sharing them on the same file system is safe
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _same_models(manifest: dict[str, Any], identity: dict[str, Any]) -> bool:
+    stored = {k: manifest.get(k) for k in identity}
+    if stored != identity:
+        log.warning("the snapshot was built with %s, this replica runs %s: not adopted, encoding from the "
+                    "change feed instead", stored, identity)
+    return stored == identity
+
+
+def _snapshot_name(manifest: dict[str, Any]) -> str:
+    name = str(manifest["snapshot"])
+    if not name or name in (".", "..") or Path(name).name != name:
+        raise ValueError(f"not a snapshot name: {name!r}")
+    return name
+
+
+def _install(data_dir: Path, incoming: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Move an unpacked snapshot (`incoming/snapshot` and its manifest) into place, the manifest last."""
+    snaps = data_dir / "snapshots"
+    snaps.mkdir(exist_ok=True)
+    os.replace(incoming / "snapshot", snaps / _snapshot_name(manifest))
+    os.replace(incoming / persist.MANIFEST, data_dir / persist.MANIFEST)  # last: the snapshot is complete
+    return dict(manifest)
+
+
+def start_from(*, source: str, token: str, data_dir: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
+    """Adopt the snapshot `source` names: a peer's URL, a matcher's data folder or a tar of `GET /v1/snapshot`."""
+    if source.startswith(("http://", "https://")):
+        return fetch_from_peer(url=source, token=token, data_dir=data_dir, identity=identity)
+    return copy_from_path(path=Path(source), data_dir=data_dir, identity=identity)
+
+
+def copy_from_path(*, path: Path, data_dir: Path, identity: dict[str, Any]) -> dict[str, Any] | None:
+    """Adopt the snapshot of a local folder or tar file; None (and a warning) if it is not a usable one."""
+    try:
+        if path.is_dir():
+            manifest = adopt_folder(data_dir, path, identity)
+        else:
+            with open(path, "rb") as f:
+                manifest = adopt_snapshot(data_dir, f, identity)
+    except (tarfile.TarError, OSError, ValueError, KeyError) as exc:
+        log.warning("could not start from the snapshot in %s (%s); encoding from the change feed instead", path, exc)
+        return None
+    _started(str(path), manifest)
+    return manifest
+
+
+def _started(source: str, manifest: dict[str, Any] | None) -> None:
+    if manifest is not None:
+        log.info("started from %s's snapshot at cursor %d: %s", source, manifest["cursor"], manifest.get("counts"))
 
 
 def peer_client(url: str, token: str) -> httpx.Client:
@@ -113,8 +197,7 @@ def fetch_from_peer(*, url: str, token: str, data_dir: Path, identity: dict[str,
         return None
     finally:
         client.close()
-    if manifest is not None:
-        log.info("started from %s's snapshot at cursor %d: %s", url, manifest["cursor"], manifest.get("counts"))
+    _started(url, manifest)
     return manifest
 
 
