@@ -1,6 +1,8 @@
 """A small demo dataset written by the project itself, and one account per role."""
 
 import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, func, select
@@ -9,6 +11,18 @@ from services.catalog.accounts.models import Organisation, User
 from services.catalog.accounts.schemas import UserCreate
 from services.catalog.accounts.service import create_user
 from services.catalog.accounts.vocab import OrgKind, Role
+from services.catalog.challenges import service as challenges
+from services.catalog.challenges.models import Challenge, ChallengeApplication
+from services.catalog.challenges.schemas import (
+    ApplicationCreate,
+    AwardRequest,
+    ChallengeCreate,
+    MilestoneDecision,
+    ReviewCreate,
+    default_criteria,
+)
+from services.catalog.challenges.vocab import ChallengeStatus
+from services.catalog.core.tables import utcnow
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.schemas import NeedCreate, OutputCreate
 from services.catalog.items.service import create_item
@@ -34,11 +48,100 @@ def seed_demo(session: Session) -> bool:
         org_id = orgs[org_name].id if org_name else None
         users[login] = create_user(session, data=UserCreate(login=login, password=DEMO_PASSWORD, role=role,
                                                       organisation_id=org_id, display_name=login))
+    items: dict[str, int] = {}
     for spec, schema, key in ((OUTPUTS, OutputCreate, "outputs"), (NEEDS, NeedCreate, "needs")):
         for row in DATASET[key]:
             fields = {name: value for name, value in row.items() if name != "organisation"}
             data = schema.model_validate({**fields, "organisation_id": orgs[row["organisation"]].id,
                                           "industry_section": "制造业"})
-            create_item(session, spec=spec, user=users["admin"], data=data)
+            items[row["title"]] = create_item(session, spec=spec, user=users["admin"], data=data).id or 0
+    seed_challenges(session, users=users, items=items)
     session.commit()
     return True
+
+
+def _at(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
+def _application(milestones: list[tuple[int, str, str]], *, approach: str, lead: str, output_ids: list[int],
+                 indicators: list[dict[str, str]]) -> ApplicationCreate:
+    today = utcnow().date()
+    return ApplicationCreate.model_validate({
+        "approach": approach, "team": [{"name": lead, "role": "项目负责人"}, {"name": "张工", "role": "工艺与中试"}],
+        "responses": [{"indicator": i["name"], "response": f"承诺达到 {i['target']}{i['unit']}"} for i in indicators],
+        "milestones": [{"due_on": (today + timedelta(days=days)).isoformat(), "deliverable": what, "amount_yuan": amount}
+                       for days, what, amount in milestones],
+        "output_ids": output_ids})
+
+
+def seed_challenges(session: Session, *, users: dict[str, User], items: dict[str, int]) -> list[Challenge]:
+    """Two published challenges with applications, and one awarded and in execution with a milestone paid."""
+    now = utcnow()
+    battery = [{"name": "镍钴锰综合回收率", "target": "≥98", "unit": "%", "verification": "第三方检测报告"},
+               {"name": "吨处理成本", "target": "≤8000", "unit": "元/吨", "verification": "中试成本核算"}]
+    food = [{"name": "冷藏保质期", "target": "≥21", "unit": "天", "verification": "菌落总数检测"}]
+    laser = [{"name": "涂层硬度", "target": "≥60", "unit": "HRC", "verification": "洛氏硬度检测"}]
+
+    def create(owner: str, title: str, problem: str, indicators: list[dict[str, str]], bounty: str, cluster: str,
+               region: str, need: str | None, at: datetime, days: int) -> Challenge:
+        data = ChallengeCreate.model_validate({
+            "title": title, "problem": problem, "indicators": indicators, "bounty_yuan": bounty,
+            "funding_source": "enterprise" if owner == "battery" else "government", "deadline": at + timedelta(days=days),
+            "criteria": [c.model_dump() for c in default_criteria()], "cluster": cluster, "region": region,
+            "need_ids": [items[need]] if need else []})
+        challenge = challenges.create_challenge(session, user=users[owner], data=data, clock=_at(at))
+        return challenges.move_challenge(session, challenge=challenge, user=users[owner], to=ChallengeStatus.published,
+                                         note="演示榜单", clock=_at(at))
+
+    def apply(challenge: Challenge, who: str, data: ApplicationCreate, at: datetime, submit: bool = True) -> int:
+        application = challenges.apply(session, challenge=challenge, user=users[who], data=data, clock=_at(at))
+        if submit:
+            challenges.submit_application(session, challenge=challenge, application=application, user=users[who],
+                                          version=application.version, clock=_at(at))
+        return application.id or 0
+
+    recycling = create("battery", "退役动力电池镍钴锰高效回收关键技术", "每年约500吨退役三元电池黑粉，需低成本、高回收率的湿法回收工艺。",
+                       battery, "800000", "新能源电池", "新会区", "退役动力电池中镍钴锰的高效回收", now, 30)
+    apply(recycling, "wyu", _application([(120, "小试工艺包", "200000"), (300, "中试线验收", "400000")],
+                                         approach="选择性浸出 + 溶剂萃取，先小试后中试", lead="李教授",
+                                         output_ids=[items["废旧锂离子电池正极材料湿法回收技术"]], indicators=battery), now)
+    apply(recycling, "nmi", _application([(180, "工艺验证报告", "300000")], approach="火法-湿法联合工艺",
+                                         lead="陈研究员", output_ids=[], indicators=battery), now, submit=False)
+    seafood = create("admin", "即食海鲜冷藏保质期延长技术", "台山即食海鲜产品冷藏保质期仅7天，需在不添加防腐剂的前提下延长至21天以上。",
+                     food, "500000", "现代农业与食品", "台山市", "即食海鲜产品延长保质期", now, 45)
+    apply(seafood, "nmi", _application([(150, "保鲜工艺中试", "250000")], approach="低温等离子体杀菌 + 气调包装",
+                                       lead="陈研究员", output_ids=[items["水产品低温等离子体杀菌保鲜技术"]], indicators=food), now)
+    apply(seafood, "food", _application([(120, "产线改造方案", "150000")], approach="企业自建团队联合高校攻关",
+                                        lead="黄厂长", output_ids=[], indicators=food), now, submit=False)
+
+    # Awarded: published 60 days ago, closed 30 days ago, reviewed and awarded, in execution.
+    start = now - timedelta(days=60)
+    coating = create("admin", "液压件耐磨激光熔覆涂层", "高端装备液压件磨损快，需激光熔覆耐磨涂层替代镀铬。", laser, "600000",
+                     "高端装备", "江海区", None, start, 25)
+    won = apply(coating, "nmi", _application([(-10, "熔覆工艺试样", "200000"), (90, "批量试制验收", "300000")],
+                                             approach="激光熔覆镍基碳化钨涂层", lead="陈研究员",
+                                             output_ids=[items["Laser cladding of wear-resistant coatings for hydraulic parts"]],
+                                             indicators=laser), start)
+    review_at = start + timedelta(days=30)
+    for to in (ChallengeStatus.closed, ChallengeStatus.under_review):
+        challenges.move_challenge(session, challenge=coating, user=users["admin"], to=to, note="按期截止",
+                                  clock=_at(review_at))
+    challenges.assign_reviewer(session, challenge=coating, user=users["admin"], reviewer_id=users["expert"].id or 0,
+                               clock=_at(review_at))
+    application = session.get(ChallengeApplication, won)
+    assert application is not None
+    challenges.submit_review(session, challenge=coating, application=application, user=users["expert"],
+                             data=ReviewCreate.model_validate({"scores": [
+                                 {"criterion": c.key, "score": 4, "comment": "方案可行"} for c in default_criteria()],
+                                 "no_conflict": True}), clock=_at(review_at))
+    award_at = review_at + timedelta(days=5)
+    agreements = challenges.award(session, challenge=coating, user=users["admin"], clock=_at(award_at), data=AwardRequest(
+        winners=[{"application_id": won, "reason": "评审得分最高，已有中试基础"}]))  # type: ignore[list-item]
+    challenges.move_challenge(session, challenge=coating, user=users["admin"], to=ChallengeStatus.in_execution,
+                              note="签订任务书", clock=_at(award_at))
+    first = challenges.agreements(session, challenge=coating, user=users["admin"])[0].milestones[0]
+    assert agreements and first.id is not None
+    challenges.decide_milestone(session, challenge=coating, user=users["admin"], milestone_id=first.id,
+                                data=MilestoneDecision(accept=True, evidence="试样硬度检测 62 HRC"), clock=_at(now))
+    return [recycling, seafood, coating]
