@@ -28,10 +28,20 @@ async def require_csrf(request: Request, settings: SettingsDep) -> None:
 
 def portal_router() -> APIRouter:
     """Every page of the portal, behind the CSRF check."""
-    from services.catalog.portal.pages import broker, bureau, enterprise, inbox, university
+    from services.catalog.portal.pages import (
+        broker,
+        bureau,
+        challenge_apply,
+        challenge_review,
+        challenges,
+        enterprise,
+        inbox,
+        university,
+    )
 
     router = APIRouter(dependencies=[Depends(require_csrf)])
-    for module in (account, enterprise, university, inbox, broker, bureau, public):
+    for module in (account, enterprise, university, inbox, broker, bureau, challenges, challenge_apply,
+                   challenge_review, public):
         router.include_router(module.router)
     return router
 

@@ -7,6 +7,9 @@ from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from services.catalog.accounts.models import User
+from services.catalog.challenges import service as challenges
+from services.catalog.challenges.models import Challenge
+from services.catalog.challenges.schemas import SolversPublic
 from services.catalog.core.config import CatalogSettings
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.matching import service as matching
@@ -54,6 +57,18 @@ def outputs_for_need(session: Session, settings: CatalogSettings, user: User, ne
                      k: int = 10) -> list[ShownCandidate] | None:
     """The outputs the matcher ranks highest for a need, or None if it is unavailable."""
     return _shown(session, settings, user, matching.outputs_for_need(need=need, k=k))
+
+
+def solvers_for_challenge(session: Session, settings: CatalogSettings, user: User | None, challenge: Challenge,
+                          k: int = 10) -> SolversPublic | None:
+    """Who could solve a challenge: the outputs (and organisations) the matcher proposes, or None if it is down."""
+    try:
+        ranking = matching.rank(session=session, settings=settings, user=user,
+                                question=matching.outputs_for_challenge(challenge=challenge, k=k))
+    except matching.MatcherUnavailable:
+        log.warning("matcher unavailable", exc_info=True)
+        return None
+    return challenges.present_solvers(session, challenge=challenge, candidates=ranking.candidates, model=ranking.model)
 
 
 def needs_for_output(session: Session, settings: CatalogSettings, user: User, output: ResearchOutput,

@@ -16,7 +16,7 @@ from services.catalog.portal.routing import PortalRoute
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
 HOME_OF_ROLE = {Role.enterprise: "/my/needs", Role.university: "/my/outputs", Role.broker: "/broker",
-                Role.admin: "/bureau"}
+                Role.admin: "/bureau", Role.expert: "/review"}
 
 
 def safe_next(url: str | None) -> str | None:

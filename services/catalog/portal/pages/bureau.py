@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.catalog.accounts.vocab import STAFF
+from services.catalog.challenges import stats as challenge_stats
 from services.catalog.portal.charts import bar_chart, funnel_chart
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
@@ -52,8 +53,16 @@ def dashboard(page: PageDep) -> Response:
                                [(step.label if page.lang == "zh" else step.status, step.reached)
                                 for step in s.funnel.steps]),
     }
+    ch = challenge_stats.challenge_stats(page.session, f)
+    charts["challenge_funnel"] = funnel_chart(tr("揭榜挂帅漏斗", "Challenge funnel"),
+                                              [(tr(step.label_zh, step.label_en), step.count) for step in ch.funnel])
+    charts["challenge_bounty"] = bar_chart(
+        tr("揭榜挂帅悬赏（万元）", "Challenge bounty (10k yuan)"),
+        [(tr("悬赏总额", "Offered"), float(ch.bounty.offered_yuan) / 10_000),
+         (tr("已承诺", "Committed"), float(ch.bounty.committed_yuan) / 10_000),
+         (tr("已拨付", "Released"), float(ch.bounty.released_yuan) / 10_000)], horizontal=True)
     query: dict[str, Any] = {k: v for k, v in {"date_from": date_from, "date_to": date_to, "region": region,
                                                  "cluster": cluster}.items() if v}
-    return page.render("dashboard.html", s=s, charts=charts, threshold=threshold, filters=query,
+    return page.render("dashboard.html", s=s, ch=ch, charts=charts, threshold=threshold, filters=query,
                        clusters=[c.value for c in Cluster],
                        export_query="&".join(f"{k}={v}" for k, v in query.items()))
