@@ -1,8 +1,10 @@
 """Incremental BM25 over jieba tokens (Lucene variant, same formula as bm25s' default)."""
 
+import itertools
 import math
 from array import array
 from collections import Counter
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
@@ -100,6 +102,97 @@ class BM25Index:
         self._total_len += length
         self._row_of[item_id] = row
         self._docs[item_id] = (ids, tfs)
+
+    def load(self, documents: Iterable[tuple[int, list[str]]]) -> None:
+        """Fill an empty index with many documents at once, scoring as `upsert` one by one would."""
+        docs = list(documents)
+        flat = list(itertools.chain.from_iterable(tokens for _, tokens in docs))
+        # term ids by first appearance, as `_term_id` hands them out; blank tokens are never terms
+        vocab = {term: 0 for term in dict.fromkeys(flat) if term.strip()}
+        for tid, term in enumerate(vocab):
+            vocab[term] = tid
+        codes = np.fromiter(map(vocab.get, flat, itertools.repeat(-1)), np.int64, len(flat))
+        token_doc = np.repeat(np.arange(len(docs), dtype=np.int64), [len(tokens) for _, tokens in docs])
+        kept = codes >= 0
+        codes, token_doc = codes[kept], token_doc[kept]
+        # each document's distinct terms in the order they first appear in it, as Counter keeps them
+        width = max(len(vocab), 1)
+        keys, first, counts = np.unique(token_doc * width + codes, return_index=True, return_counts=True)
+        by_appearance = np.argsort(first, kind="stable")
+        pair_doc, pair_term = np.divmod(keys[by_appearance], width)
+        self._fill(item_ids=[item_id for item_id, _ in docs], terms=list(vocab),
+                   doc_terms=np.bincount(pair_doc, minlength=len(docs)), pair_term=pair_term,
+                   pair_tf=np.minimum(counts[by_appearance], 65535).astype(np.uint16),
+                   lengths=np.bincount(token_doc, minlength=len(docs)).astype(np.float32))
+
+    def state(self) -> dict[str, np.ndarray]:
+        """The live documents as arrays, for a snapshot that loads without re-reading every token."""
+        live = sorted(self._row_of.items(), key=lambda entry: entry[1])
+        ids = [np.frombuffer(self._docs[item_id][0], np.int32) for item_id, _ in live]
+        tfs = [np.frombuffer(self._docs[item_id][1], np.uint16) for item_id, _ in live]
+        flat = np.concatenate(ids) if ids else np.zeros(0, np.int32)
+        used = np.unique(flat)  # the terms of live documents, renumbered in their order
+        new_id = np.full(len(self._terms), -1, np.int32)
+        new_id[used] = np.arange(len(used), dtype=np.int32)
+        terms = self._terms
+        return {
+            # terms hold no whitespace (they travel space-joined in items.jsonl too)
+            "terms": np.frombuffer("\n".join([terms[t] for t in used.tolist()]).encode(), np.uint8),
+            "item_ids": np.array([item_id for item_id, _ in live], np.int64),
+            "lengths": self._len[[row for _, row in live]].astype(np.float32),
+            "doc_terms": np.array([len(i) for i in ids], np.int64),
+            "term_ids": new_id[flat],
+            "tfs": np.concatenate(tfs) if tfs else np.zeros(0, np.uint16),
+        }
+
+    def load_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Fill an empty index from what `state` returned."""
+        text = state["terms"].tobytes().decode()
+        doc_terms = state["doc_terms"]
+        self._fill(item_ids=state["item_ids"].tolist(), terms=text.split("\n") if text else [],
+                   doc_terms=doc_terms, pair_term=state["term_ids"].astype(np.int64),
+                   pair_tf=state["tfs"].astype(np.uint16), lengths=state["lengths"].astype(np.float32))
+
+    def _fill(self, *, item_ids: list[int], terms: list[str], doc_terms: np.ndarray, pair_term: np.ndarray,
+              pair_tf: np.ndarray, lengths: np.ndarray) -> None:
+        """Set the whole state of an empty index: documents in row order, each its (term, tf) pairs in turn."""
+        if self._rows:
+            raise ValueError("an index is filled at once only while empty")
+        if len(set(item_ids)) != len(item_ids):
+            raise ValueError("a document is given twice")
+        rows = len(item_ids)
+        self._terms = terms
+        self._vocab = {term: tid for tid, term in enumerate(terms)}
+        pair_doc = np.repeat(np.arange(rows, dtype=np.int64), doc_terms)
+        pair_term32 = pair_term.astype(np.int32)
+        bounds = np.concatenate([[0], np.cumsum(doc_terms)]).tolist()
+        for row, item_id in enumerate(item_ids):
+            ids, tfs = array("i"), array("H")
+            ids.frombytes(pair_term32[bounds[row]:bounds[row + 1]].tobytes())
+            tfs.frombytes(pair_tf[bounds[row]:bounds[row + 1]].tobytes())
+            self._docs[item_id] = (ids, tfs)
+            self._row_of[item_id] = row
+        capacity = 1024
+        while capacity < rows:
+            capacity *= 2
+        self._id_at = np.zeros(capacity, np.int64)
+        self._id_at[:rows] = item_ids
+        self._alive = np.zeros(capacity, bool)
+        self._alive[:rows] = True
+        self._len = np.zeros(capacity, np.float32)
+        self._len[:rows] = lengths
+        self._rows = rows
+        self._total_len = float(lengths.astype(np.float64).sum())
+        by_term = np.argsort(pair_term, kind="stable")  # each term's rows ascending, as upserts append them
+        post_rows, post_tfs = pair_doc[by_term], pair_tf[by_term]
+        df = np.bincount(pair_term, minlength=len(terms))
+        starts = np.concatenate([[0], np.cumsum(df)]).tolist()
+        for tid in range(len(terms)):
+            rows_of, tfs_of = array("q"), array("H")
+            rows_of.frombytes(post_rows[starts[tid]:starts[tid + 1]].tobytes())
+            tfs_of.frombytes(post_tfs[starts[tid]:starts[tid + 1]].tobytes())
+            self._postings[tid] = (rows_of, tfs_of)
+        self._df = Counter({tid: n for tid, n in enumerate(df.tolist()) if n})
 
     def remove(self, item_id: int) -> None:
         """Forget a document; unknown ids are ignored."""

@@ -4,6 +4,7 @@ import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -101,6 +102,8 @@ class KindIndex:
         if self.dense2 is not None:
             (directory / "second").mkdir()
             self.dense2.save(directory / "second")
+        lexical: dict[str, Any] = self.lexical.state()
+        np.savez(directory / "lexical.npz", **lexical)
         docs = self.lexical.documents()
         with open(directory / "items.jsonl", "w", encoding="utf-8") as f:
             for item_id, item in self.items.items():
@@ -122,6 +125,8 @@ class KindIndex:
         self.dense.load(directory)
         if self.dense2 is not None:
             self.dense2.load(directory / "second")
+        documents: list[tuple[int, list[str]]] = []
+        arrays = directory / "lexical.npz"  # absent from snapshots written before the BM25 arrays were kept
         with open(directory / "items.jsonl", encoding="utf-8") as f:
             for line in f:
                 row = json.loads(line)
@@ -130,7 +135,13 @@ class KindIndex:
                 self.scripts[item.id] = script_of(item.title)
                 if row.get("digest") is not None:  # snapshots written before digests: recompute at query time
                     self.digests[item.id] = int(row["digest"])
-                self.lexical.upsert(item.id, row["tokens"].split())
+                if not arrays.exists():
+                    documents.append((item.id, row["tokens"].split()))
+        if arrays.exists():
+            with np.load(arrays) as z:
+                self.lexical.load_state(z)
+        else:
+            self.lexical.load(documents)
         if (directory / "clauses2.npz").exists():
             with np.load(directory / "clauses2.npz") as z:
                 bounds = np.cumsum(np.concatenate([[0], z["counts"]]))

@@ -2,6 +2,7 @@
 
 import bm25s
 import numpy as np
+import pytest
 
 from services.matcher.lexical import BM25Index
 from services.matcher.text import tokenize
@@ -119,3 +120,42 @@ def test_bm25_compaction_keeps_scores():
     ids = np.arange(len(docs))
     assert np.allclose(churned.scores(query, ids), fresh.scores(query, ids))
     assert churned._rows < 1200 and churned.tokens(0) == fresh.tokens(0)
+
+
+def test_bm25_loaded_at_once_is_the_index_upserts_build_one_by_one():
+    docs = [tokenize(t.title + t.text) for t in OUTPUTS] + [[], ["  ", "锂电池"], ["锂电池"] * 70_000]
+    ids = [7 * i + 3 for i in range(len(docs))]  # ids apart from rows
+    one_by_one, at_once = BM25Index(), BM25Index()
+    for i, d in zip(ids, docs, strict=True):
+        one_by_one.upsert(i, d)
+    at_once.load(zip(ids, docs, strict=True))
+    for query in (tokenize("锂电池隔膜 耐高温 涂层 秸秆"), ["锂电池"], ["未知词"]):
+        assert one_by_one.scores(query, np.array(ids)).tobytes() == at_once.scores(query, np.array(ids)).tobytes()
+        assert [i.tolist() for i in one_by_one.top(query, 5)] == [i.tolist() for i in at_once.top(query, 5)]
+    assert all(one_by_one.terms(i) == at_once.terms(i) for i in ids) and len(at_once) == len(docs)
+    assert one_by_one.idf("锂电池") == at_once.idf("锂电池")
+    at_once.upsert(ids[0], ["秸秆"])  # and it goes on like any other index
+    one_by_one.upsert(ids[0], ["秸秆"])
+    assert one_by_one.top(["秸秆"], 3)[0].tolist() == at_once.top(["秸秆"], 3)[0].tolist()
+    with pytest.raises(ValueError):
+        at_once.load([(1, ["锂电池"])])
+
+
+def test_bm25_state_round_trip_scores_as_the_index_it_was_saved_from():
+    docs = [tokenize(t.title + t.text) for t in OUTPUTS]
+    saved = BM25Index()
+    for i, d in enumerate(docs):
+        saved.upsert(i, d)
+    saved.upsert(0, tokenize("秸秆 燃料 颗粒"))  # a replaced row and a removed one stay out of the state
+    saved.remove(1)
+    restored = BM25Index()
+    restored.load_state(saved.state())
+    ids = np.array([i for i in range(len(docs)) if i != 1])
+    for query in (tokenize("锂电池隔膜 耐高温 涂层 秸秆"), ["秸秆"], ["未知词"]):
+        assert np.allclose(saved.scores(query, ids), restored.scores(query, ids), rtol=1e-6, atol=0)
+        assert saved.top(query, 5)[0].tolist() == restored.top(query, 5)[0].tolist()
+    assert len(restored) == len(saved) and sorted(restored.terms(0)) == sorted(saved.terms(0))
+    assert restored.idf("锂电池") == saved.idf("锂电池") and 1 not in restored._row_of
+    empty = BM25Index()
+    empty.load_state(BM25Index().state())
+    assert len(empty) == 0 and empty.top(["锂电池"], 3)[0].tolist() == []
