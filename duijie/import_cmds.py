@@ -1,4 +1,4 @@
-"""`duijie import`: bulk-load outputs or needs from a file, or the 知贝 listings from their folder."""
+"""`duijie import`: bulk-load outputs, needs or challenge calls from a file, or the 知贝 listings from their folder."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_engine
 
-KINDS = ("outputs", "needs", "zhibei")
+KINDS = ("outputs", "needs", "challenges", "zhibei")
 
 
 def _progress() -> Progress:
@@ -25,12 +25,13 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_cmd(
         path: Annotated[Path, typer.Argument(help="CSV/XLSX/JSON Lines file; for --kind zhibei the data folder")],
-        kind: Annotated[str, typer.Option(help="outputs, needs or zhibei")] = "outputs",
+        kind: Annotated[str, typer.Option(help="outputs, needs, challenges or zhibei")] = "outputs",
         organisation: Annotated[str | None, typer.Option(help="organisation name (created if missing)")] = None,
         partial: Annotated[bool, typer.Option(help="write the valid rows even if others are bad")] = False,
+        as_login: Annotated[str | None, typer.Option("--as", help="import as this user (default: as an admin)")] = None,
         data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None,
     ) -> None:
-        """Import outputs or needs (upsert by external id), or the 知贝 folder, with a progress bar."""
+        """Import outputs, needs or challenge calls (drafts) upserting by external id, or the 知贝 folder."""
         if kind not in KINDS:
             console.print(f"[red]--kind 应为 {' / '.join(KINDS)}[/red]")
             raise typer.Exit(2)
@@ -40,7 +41,7 @@ def register(app: typer.Typer) -> None:
             if kind == "zhibei":
                 _import_zhibei(session, path)
             else:
-                _import_file(session, engine, path, kind, organisation, partial)
+                _import_file(session, engine, path, kind, organisation, partial, as_login)
         engine.dispose()
 
 
@@ -68,25 +69,48 @@ def _import_zhibei(session: Session, folder: Path) -> None:
         console.print(f"[yellow]skipped 跳过:[/yellow] {reason}")
 
 
+def _importer(session: Session, login: str | None) -> Any:
+    from sqlmodel import select
+
+    from services.catalog.accounts.models import User
+    from services.catalog.imports.service import operator
+
+    if login is None:
+        return operator()
+    user = session.exec(select(User).where(User.login == login)).first()
+    if user is None:
+        console.print(f"[red]没有用户 {login} / no user {login}[/red]")
+        raise typer.Exit(1)
+    return user
+
+
 def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, organisation: str | None,
-                 partial: bool) -> None:
+                 partial: bool, login: str | None) -> None:
     from services.catalog.accounts.vocab import OrgKind
+    from services.catalog.challenges.importing import import_challenges
     from services.catalog.core.errors import AppError, localise
     from services.catalog.imports.run import Upload, run_import
-    from services.catalog.imports.service import operator
     from services.catalog.imports.upsert import CHUNK
     from services.catalog.imports.zhibei import ensure_organisation
     from services.catalog.items.kinds import NEEDS, OUTPUTS
 
     spec = OUTPUTS if kind == "outputs" else NEEDS
+    user = _importer(session, login)
     try:
         org_id = None
         if organisation:
             org_kind = OrgKind.university if kind == "outputs" else OrgKind.enterprise
             org_id = ensure_organisation(session, organisation, org_kind)
+        if kind == "challenges":
+            done = import_challenges(session=session, user=user, upload=Upload(path.read_bytes(), path.name),
+                                     requested_org=org_id, partial=partial, dry_run=False, zh=True)
+            _print_row_errors([e.model_dump() for e in done.errors])
+            console.print(f"榜单（草稿）: 共 {done.total} 行，新建 {done.created}，更新 {done.updated}，"
+                          f"未变 {done.unchanged}，出错 {done.failed}")
+            return
         with _progress() as bar:
             task = bar.add_task(f"导入{spec.zh}")
-            outcome = run_import(session=session, engine=engine, spec=spec, user=operator(),
+            outcome = run_import(session=session, engine=engine, spec=spec, user=user,
                                  upload=Upload(path.read_bytes(), path.name), requested_org=org_id, partial=partial,
                                  dry_run=False, zh=True, background=False, threshold=0, commit_every=CHUNK,
                                  on_progress=lambda done: bar.update(task, completed=done))

@@ -22,6 +22,7 @@ class Challenge(SQLModel, table=True):
     """A challenge call: a key technical problem with measurable indicators, a bounty and a deadline."""
 
     __tablename__ = "challenge"
+    __table_args__ = (sa.UniqueConstraint("owner_org_id", "external_id", name="uq_challenge_external_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=300)
@@ -40,6 +41,8 @@ class Challenge(SQLModel, table=True):
     region: str | None = Field(default=None, max_length=50, index=True)
     need_ids: list[int] = _json()
     owner_org_id: int = Field(foreign_key="organisation.id", index=True)
+    # the owner's own number for the call: importing the same one again updates it instead of adding another
+    external_id: str | None = Field(default=None, max_length=100)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     status: str = Field(default=ChallengeStatus.draft, sa_type=enum_col(16), index=True)
     published_at: datetime | None = Field(default=None, sa_type=_TS)

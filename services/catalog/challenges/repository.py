@@ -112,6 +112,15 @@ def submitted_applications(session: Session, *, challenge: Challenge) -> list[Ch
         ChallengeApplication.status == ApplicationStatus.submitted).order_by(col(ChallengeApplication.id))).all())
 
 
+def by_external_id(session: Session, *, owner_org_id: int, external_ids: list[str]) -> dict[str, Challenge]:
+    """An owner's challenges with these external ids, by external id."""
+    if not external_ids:
+        return {}
+    rows = session.exec(select(Challenge).where(col(Challenge.owner_org_id) == owner_org_id,
+                                                col(Challenge.external_id).in_(external_ids))).all()
+    return {c.external_id: c for c in rows if c.external_id is not None}
+
+
 def list_challenges(session: Session, *, user: User | None, status: ChallengeStatus | None, cluster: str | None,
                     region: str | None, mine: bool, reviewing: bool, page: int,
                     page_size: int) -> tuple[list[Challenge], int]:

@@ -106,6 +106,7 @@ class ChallengeCreate(_ChallengeFields):
     deadline: AwareDatetime = Field(description="applications close at this moment (with its time zone)")
     need_ids: Annotated[list[RowId], Field(max_length=10)] = []
     owner_org_id: RowId | None = Field(None, description="admins: the owning organisation; default the caller's")
+    external_id: Annotated[str | None, Field(max_length=100, description="the owner's own number, unique per owner")] = None
 
 
 class ChallengeFromNeed(StrictInput):
@@ -158,6 +159,7 @@ class ChallengePublic(BaseModel):
     need_ids: list[int]
     owner_org_id: int
     owner_name: str | None
+    external_id: str | None = None
     status: ChallengeStatus
     status_zh: str
     published_at: datetime | None

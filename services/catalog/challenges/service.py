@@ -147,6 +147,9 @@ def create_challenge(session: Session, *, user: User, data: ChallengeCreate, clo
     now = clock()
     _check_deadline(data.deadline, now)
     _check_needs(session, user=user, need_ids=data.need_ids)
+    if data.external_id and repo.by_external_id(session, owner_org_id=owner, external_ids=[data.external_id]):
+        raise Conflict(f"本单位已有外部编号为“{data.external_id}”的榜单",
+                       f"Your organisation already has a challenge with external id '{data.external_id}'")
     values = data.model_dump(mode="json", exclude={"owner_org_id", "deadline", "bounty_yuan"})
     challenge = Challenge(**values, bounty_yuan=data.bounty_yuan, deadline=data.deadline, owner_org_id=owner,
                           created_by=user.id, created_at=now, updated_at=now)

@@ -98,8 +98,13 @@ def normalise_header(text: str) -> str:
 
 def header_index(kind: ItemKind) -> dict[str, Column]:
     """Every accepted header spelling (normalised) of a kind, mapped to its column."""
+    return index_of(COLUMNS[kind])
+
+
+def index_of(columns: tuple[Column, ...]) -> dict[str, Column]:
+    """Every accepted header spelling (normalised) of these columns, mapped to its column."""
     index: dict[str, Column] = {}
-    for column in COLUMNS[kind]:
+    for column in columns:
         for spelling in (column.header, column.field, *column.aliases):
             index.setdefault(normalise_header(spelling), column)
     return index

@@ -69,7 +69,7 @@ def run_job(engine: sa.Engine, job_id: str, user_id: int | None, validated: Vali
                                 before_commit=progress, commit_every=CHUNK)
             job.status = JobStatus.succeeded
             job.processed = job.total
-            job.result = result_of(spec=spec, validated=validated, written=True, counts=counts.as_dict()).model_dump(mode="json")
+            job.result = result_of(kind=spec.kind, validated=validated, written=True, counts=counts.as_dict()).model_dump(mode="json")
         except Exception as exc:
             # Rows of chunks already committed stay; re-running the same file completes it idempotently.
             log.exception("import job %s failed", job_id)

@@ -70,9 +70,9 @@ def run_import(*, session: Session, engine: sa.Engine, spec: KindSpec, user: Use
     check_importer(session, spec=spec, user=user, requested_org=requested_org)
     sheet = read_sheet(upload.data, upload.filename, upload.content_type, limits=limits)
     validated = validate_upload(session, spec=spec, user=user, sheet=sheet, requested_org=requested_org, zh=zh)
-    refuse_if_invalid(spec=spec, validated=validated, partial=partial)
+    refuse_if_invalid(validated=validated, partial=partial)
     if dry_run:
-        return Outcome(result=result_of(spec=spec, validated=validated, written=False, dry_run=True))
+        return Outcome(result=result_of(kind=spec.kind, validated=validated, written=False, dry_run=True))
     if background or (background is None and len(validated.rows) >= threshold):
         session.close()  # the job writes in its own sessions; this one must not hold a transaction meanwhile
         return Outcome(job=start_job(engine=engine, spec=spec, user=user, validated=validated))

@@ -47,7 +47,7 @@ def validate_upload(session: Session, *, spec: KindSpec, user: User, sheet: Shee
     return validated
 
 
-def refuse_if_invalid(*, spec: KindSpec, validated: Validated, partial: bool) -> None:
+def refuse_if_invalid(*, validated: Validated, partial: bool) -> None:
     """422 naming the first bad row and column unless every row is valid (or, with partial, at least one)."""
     errors = validated.errors
     if not errors or (partial and validated.rows):
@@ -62,11 +62,11 @@ def refuse_if_invalid(*, spec: KindSpec, validated: Validated, partial: bool) ->
         detail=errors)
 
 
-def result_of(*, spec: KindSpec, validated: Validated, written: bool, dry_run: bool = False,
+def result_of(*, kind: str, validated: Validated, written: bool, dry_run: bool = False,
               counts: dict[str, int] | None = None) -> ImportResult:
-    """The result body of an import."""
+    """The result body of an import of this kind of row."""
     return ImportResult(
-        kind=spec.kind, total=validated.total, valid=len(validated.rows),
+        kind=kind, total=validated.total, valid=len(validated.rows),
         failed=len({e["row"] for e in validated.errors}), written=written, dry_run=dry_run,
         errors=[RowError.model_validate(localise(e, validated.zh)) for e in validated.errors], ignored_columns=validated.ignored_columns,
         **(counts or {}),
@@ -79,7 +79,7 @@ def import_now(session: Session, *, spec: KindSpec, user: User, validated: Valid
     counts = write_rows(session, spec, user=user, rows=validated.rows, fields=validated.fields, on_progress=on_progress,
                         commit_every=commit_every)
     session.commit()
-    return result_of(spec=spec, validated=validated, written=True, counts=counts.as_dict())
+    return result_of(kind=spec.kind, validated=validated, written=True, counts=counts.as_dict())
 
 
 def operator() -> User:

@@ -8,18 +8,23 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from services.catalog.imports.columns import COLUMNS
+from services.catalog.imports.columns import COLUMNS, Column
 from shared.vocab import ItemKind
 
 DATA_SHEET = "数据"
 CHOICES_SHEET = "选项"
 HELP_SHEET = "说明"
 _ROWS_WITH_LISTS = 5000
+MULTI_CHOICE = frozenset({"cooperation_modes", "org_kinds"})
 
 
 def template_bytes(kind: ItemKind) -> bytes:
     """An empty import workbook for outputs or needs; fill the first sheet and upload it."""
-    columns = COLUMNS[kind]
+    return workbook_of(COLUMNS[kind])
+
+
+def workbook_of(columns: tuple[Column, ...]) -> bytes:
+    """An empty import workbook with these columns: headers, notes, drop-down lists and a help sheet."""
     book = Workbook()
     data = book.active
     assert data is not None
@@ -44,7 +49,7 @@ def template_bytes(kind: ItemKind) -> bytes:
                 choices.cell(row=offset, column=index, value=value)
             last = len(column.choices) + 1
             # Multi-choice columns keep the list as a hint only: Excel cannot validate "A、B".
-            multi = column.field == "cooperation_modes"
+            multi = column.field in MULTI_CHOICE
             rule = DataValidation(type="list", formula1=f"{CHOICES_SHEET}!${letter}$2:${letter}${last}",
                                   allow_blank=True, showErrorMessage=not multi)
             rule.add(f"{letter}2:{letter}{_ROWS_WITH_LISTS}")

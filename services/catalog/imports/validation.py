@@ -19,7 +19,7 @@ from services.catalog.imports.columns import (
     ORGANISATION,
     Column,
     canonical_value,
-    header_index,
+    index_of,
     normalise_header,
 )
 from services.catalog.imports.parsing import Sheet
@@ -128,14 +128,14 @@ def convert(kind: ItemKind, field_name: str, value: Any) -> Any:
     return canonical_value(kind, field_name, value)
 
 
-def _both(zh_text: str, en_text: str) -> dict[str, str]:
+def both(zh_text: str, en_text: str) -> dict[str, str]:
     """A problem in both languages; the caller's half is chosen when it is shown (core.errors.localise)."""
     return {"zh": zh_text, "en": en_text}
 
 
-def map_headers(kind: ItemKind, headers: list[str], zh: bool) -> tuple[dict[str, Column], list[str]]:
+def map_headers(columns: tuple[Column, ...], headers: list[str]) -> tuple[dict[str, Column], list[str]]:
     """The column each header fills, and the headers we do not know (ignored); 422 when two headers fill one field."""
-    index = header_index(kind)
+    index = index_of(columns)
     mapped: dict[str, Column] = {}
     seen: dict[str, str] = {}
     ignored = []
@@ -149,28 +149,29 @@ def map_headers(kind: ItemKind, headers: list[str], zh: bool) -> tuple[dict[str,
         if column.field in seen:
             raise ValidationFailed(f"“{seen[column.field]}”和“{header}”两列都表示{column.header}，请只保留一列",
                                    f"Columns '{seen[column.field]}' and '{header}' both mean {column.field}; keep one",
-                                   detail=[{"row": 1, "column": header, **_both("重复的列", "duplicate column")}])
+                                   detail=[{"row": 1, "column": header, **both("重复的列", "duplicate column")}])
         seen[column.field] = header
         mapped[header] = column
     return mapped, ignored
 
 
-def _resolve_org(value: Any, scope: OrgScope) -> tuple[int | None, dict[str, str] | None]:
+def resolve_org(value: Any, scope: OrgScope) -> tuple[int | None, dict[str, str] | None]:
+    """The organisation a row's cell names (blank: the default), or what is wrong with it in both languages."""
     if value is None:
         if scope.default_id is None:
-            return None, _both("请填写单位名称，或在上传时指定 organisation_id",
+            return None, both("请填写单位名称，或在上传时指定 organisation_id",
                                "Name the organisation here or pass organisation_id with the upload")
         return scope.default_id, None
     text = str(value).strip()
     org_id = int(text) if text.isdigit() and int(text) in scope.ids else scope.by_name.get(text)
     if org_id is None:
-        return None, _both(f"单位“{text}”不存在", f"Organisation '{text}' does not exist")
+        return None, both(f"单位“{text}”不存在", f"Organisation '{text}' does not exist")
     return org_id, None
 
 
 def validate_sheet(kind: ItemKind, sheet: Sheet, scope: OrgScope, *, zh: bool) -> Validated:
     """Validate every row against the create schema; rows naming another organisation are set aside for a 403."""
-    mapped, ignored = map_headers(kind, sheet.headers, zh)
+    mapped, ignored = map_headers(COLUMNS[kind], sheet.headers)
     header_of = {c.field: h for h, c in mapped.items()}
     default_header = {c.field: (c.header if zh or sheet.format == "xlsx" else c.field) for c in COLUMNS[kind]}
 
@@ -193,10 +194,10 @@ def validate_sheet(kind: ItemKind, sheet: Sheet, scope: OrgScope, *, zh: bool) -
             else:
                 data[column.field] = convert(kind, column.field, cleaned)
         errors: list[dict[str, Any]] = []
-        org_id, org_error = _resolve_org(org_cell, scope)
+        org_id, org_error = resolve_org(org_cell, scope)
         if not scope.may_choose and (org_error or org_id != scope.default_id):
             result.foreign_rows.append({"row": raw.number, "column": column_name(ORGANISATION),
-                                        **_both("只能导入本单位的数据", "You may only import your own organisation's items")})
+                                        **both("只能导入本单位的数据", "You may only import your own organisation's items")})
             continue
         if org_error:
             errors.append({"row": raw.number, "column": column_name(ORGANISATION), **org_error})
@@ -207,14 +208,14 @@ def validate_sheet(kind: ItemKind, sheet: Sheet, scope: OrgScope, *, zh: bool) -
                 loc = err.get("loc") or ()
                 name = str(loc[0]) if loc else ("budget_min_yuan" if "budget_min_yuan" in data else "")
                 errors.append({"row": raw.number, "column": column_name(name) if name else "",
-                               **_both(translate_error(dict(err), True), translate_error(dict(err), False))})
+                               **both(translate_error(dict(err), True), translate_error(dict(err), False))})
             item = None
         external_id = data.get("external_id")
         if org_id is not None and isinstance(external_id, str):
             key = (org_id, external_id.strip())
             if key in seen_ids:
                 errors.append({"row": raw.number, "column": column_name("external_id"),
-                               **_both(f"外部编号与第 {seen_ids[key]} 行重复", f"Same external id as row {seen_ids[key]}")})
+                               **both(f"外部编号与第 {seen_ids[key]} 行重复", f"Same external id as row {seen_ids[key]}")})
             else:
                 seen_ids[key] = raw.number
         if errors:

@@ -3,14 +3,15 @@
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog.api.deps import ClockDep, CurrentUser, OptionalUser, SessionDep, SettingsDep
 from services.catalog.api.params import IdPath, PageQuery
+from services.catalog.api.routes.imports import XLSX_TYPE, file_response
+from services.catalog.challenges import importing, service
 from services.catalog.challenges import repository as repo
-from services.catalog.challenges import service
 from services.catalog.challenges.models import Challenge, ChallengeApplication
 from services.catalog.challenges.schemas import (
     AgreementPublic,
@@ -42,6 +43,10 @@ from services.catalog.challenges.schemas import (
 )
 from services.catalog.challenges.vocab import ChallengeStatus, ReviewStage
 from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.core.i18n import wants_chinese
+from services.catalog.core.inputs import MAX_ID
+from services.catalog.imports.run import Upload, limits_of, read_limited
+from services.catalog.imports.schemas import ImportResult
 from services.catalog.matching import service as matching
 from shared.openapi import error_responses
 from shared.vocab import Cluster
@@ -99,7 +104,7 @@ def list_challenges(
 def create(body: ChallengeCreate, user: CurrentUser, session: SessionDep, clock: ClockDep) -> Any:
     """Create a draft challenge (enterprises for themselves, admins for any organisation)."""
     challenge = service.create_challenge(session, user=user, data=body, clock=clock)
-    session.commit()
+    _commit(session, "本单位已有此外部编号的榜单", "Your organisation already has a challenge with this external id")
     return _one(session, challenge, user)
 
 
@@ -110,6 +115,29 @@ def create_from_need(need_id: IdPath, body: ChallengeFromNeed, user: CurrentUser
     challenge = service.create_from_need(session, user=user, need_id=need_id, data=body, clock=clock)
     session.commit()
     return _one(session, challenge, user)
+
+
+@router.post("/import", response_model=ImportResult, responses=error_responses(
+    403, 404, 409, 413, 415, 422, s404="no such organisation"))
+def import_challenges(
+    request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, clock: ClockDep,
+    file: Annotated[UploadFile, File(description="XLSX (the template), CSV or JSON Lines")],
+    partial: Annotated[bool, Query(description="write the valid rows even if others are bad")] = False,
+    organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="admins: the owning organisation")] = None,
+    dry_run: Annotated[bool, Query(description="only validate; write nothing")] = False,
+) -> Any:
+    """Upload challenge calls as drafts of the owner; rows upsert by external id, like outputs."""
+    upload = Upload(read_limited(file.file, limit=settings.max_upload_bytes), file.filename, file.content_type)
+    return importing.import_challenges(session=session, user=user, upload=upload, requested_org=organisation_id,
+                                       partial=partial, dry_run=dry_run, zh=wants_chinese(request),
+                                       limits=limits_of(settings), clock=clock)
+
+
+@router.get("/import/template", summary="XLSX template for importing challenges", response_class=Response,
+            responses={200: {"content": {XLSX_TYPE: {}}}})
+def import_template() -> Response:
+    """An empty workbook with the Chinese column headers, notes, drop-down lists and the cell syntax."""
+    return file_response(importing.template(), XLSX_TYPE, "challenges-template.xlsx", "榜单导入模板.xlsx")
 
 
 @router.get("/{challenge_id}", response_model=ChallengePublic, responses=READ)

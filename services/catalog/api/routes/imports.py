@@ -25,7 +25,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-def _download(content: bytes, media_type: str, ascii_name: str, name: str) -> Response:
+def file_response(content: bytes, media_type: str, ascii_name: str, name: str) -> Response:
+    """A file to save, named in ASCII and, for browsers that read it, in Chinese."""
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
@@ -61,7 +62,7 @@ def add_kind_routes(spec: KindSpec) -> None:
                 response_class=Response, responses={200: {"content": {XLSX_TYPE: {}}}})
     def template() -> Response:
         """An empty workbook with the Chinese column headers, notes and drop-down lists."""
-        return _download(template_bytes(spec.kind), XLSX_TYPE, f"{spec.kind}s-template.xlsx", f"{spec.zh}导入模板.xlsx")
+        return file_response(template_bytes(spec.kind), XLSX_TYPE, f"{spec.kind}s-template.xlsx", f"{spec.zh}导入模板.xlsx")
 
     @router.get(f"{base}/export", tags=tags, summary=f"Export {spec.en}s", response_class=Response,
                 responses={200: {"content": {XLSX_TYPE: {}, "text/csv": {}}}})
@@ -72,8 +73,8 @@ def add_kind_routes(spec: KindSpec) -> None:
         rows = export_rows(session, spec, user, query)
         stamp = date.today().strftime("%Y%m%d")
         if fmt == "csv":
-            return _download(to_csv(headers, rows), CSV_TYPE, f"{spec.kind}s-{stamp}.csv", f"{spec.zh}-{stamp}.csv")
-        return _download(to_xlsx(headers, rows, spec.zh), XLSX_TYPE, f"{spec.kind}s-{stamp}.xlsx",
+            return file_response(to_csv(headers, rows), CSV_TYPE, f"{spec.kind}s-{stamp}.csv", f"{spec.zh}-{stamp}.csv")
+        return file_response(to_xlsx(headers, rows, spec.zh), XLSX_TYPE, f"{spec.kind}s-{stamp}.xlsx",
                          f"{spec.zh}-{stamp}.xlsx")
 
 
