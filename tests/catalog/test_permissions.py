@@ -11,7 +11,7 @@ from tests.conftest import Catalog
 
 _HASH = hash_password("permission-tests-pw")  # hashed once: argon2 is slow on purpose
 API = "/api/v1"
-ROLES = ["anon", "admin", "broker", "ent_a", "ent_b", "uni_a", "uni_b"]
+ROLES = ["anon", "admin", "broker", "ent_a", "ent_b", "uni_a", "uni_b", "expert"]
 
 
 def fast_user(catalog: Catalog, login: str, role: str, org: str | None = None,
@@ -31,7 +31,7 @@ def fast_user(catalog: Catalog, login: str, role: str, org: str | None = None,
 
 @dataclass
 class World:
-    """Two enterprises, two universities, a broker and an admin, each with items of every visibility."""
+    """Two enterprises, two universities, a broker, an admin and an expert, the owners with items of every visibility."""
 
     catalog: Catalog
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -59,6 +59,8 @@ def make_world(catalog: Catalog) -> World:
         "ent_b": fast_user(catalog, "ent_b", "enterprise", "乙公司"),
         "uni_a": fast_user(catalog, "uni_a", "university", "甲大学"),
         "uni_b": fast_user(catalog, "uni_b", "university", "乙大学"),
+        # a reviewer of challenge calls working at 甲大学: belonging there shows it none of 甲大学's drafts
+        "expert": fast_user(catalog, "expert1", "expert", "甲大学"),
     }
     c = catalog.client
     for owner in ("a", "b"):
@@ -92,6 +94,7 @@ VISIBLE = {  # role -> (needs it may read, outputs it may read)
     "ent_b": (PUBLIC_NEEDS | {"b_brokers_only"}, PUBLISHED),
     "uni_a": (PUBLIC_NEEDS, PUBLISHED | {"a_draft"}),
     "uni_b": (PUBLIC_NEEDS, PUBLISHED | {"b_draft"}),
+    "expert": (PUBLIC_NEEDS, PUBLISHED),
 }
 
 
@@ -191,7 +194,7 @@ def test_delete_allowed_and_refused_for_every_role_and_item(world: World) -> Non
 
 CREATE = {  # role -> (status creating a need, status creating an output), for their own organisation
     "anon": (401, 401), "admin": (201, 201), "broker": (403, 403),
-    "ent_a": (201, 403), "ent_b": (201, 403), "uni_a": (403, 201), "uni_b": (403, 201),
+    "ent_a": (201, 403), "ent_b": (201, 403), "uni_a": (403, 201), "uni_b": (403, 201), "expert": (403, 403),
 }
 
 
@@ -207,7 +210,8 @@ def test_create_allowed_only_for_owner_roles_and_admins(world: World) -> None:
         created += [need, output].count(201)
     # nobody but admins creates for another organisation
     for role, kind, org in [("ent_a", "need", "乙公司"), ("uni_a", "output", "乙大学"),
-                            ("ent_a", "output", "甲公司"), ("uni_a", "need", "甲大学"), ("broker", "need", "甲公司")]:
+                            ("ent_a", "output", "甲公司"), ("uni_a", "need", "甲大学"), ("broker", "need", "甲公司"),
+                            ("expert", "output", "甲大学")]:
         body = {"title": "代别人发布", "organisation_id": orgs[org]}
         assert world.call(role, "POST", f"/{kind}s", json=body) == 403, (role, kind, org)
     # an admin has no organisation of their own, so must name one

@@ -17,6 +17,7 @@ PAGES: dict[str | None, list[str]] = {
     "broker": ["/broker", "/broker/needs/1", f"/broker/needs/{BROKERS_ONLY_NEED}?lang=en", "/broker/pipeline",
                "/broker/contracts/new?lang=zh"],
     "admin": ["/bureau", "/bureau?lang=en", "/?lang=zh"],
+    "expert": ["/review", "/review?lang=en", "/challenges", "/outputs/1"],
 }
 
 
