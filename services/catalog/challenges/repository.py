@@ -122,13 +122,16 @@ def by_external_id(session: Session, *, owner_org_id: int, external_ids: list[st
 
 
 def list_challenges(session: Session, *, user: User | None, status: ChallengeStatus | None, cluster: str | None,
-                    region: str | None, mine: bool, reviewing: bool, page: int,
-                    page_size: int) -> tuple[list[Challenge], int]:
-    """One page of the challenges the caller may read (soonest deadline first), and the total."""
+                    region: str | None, mine: bool, reviewing: bool, page: int, page_size: int,
+                    field: str | None = None) -> tuple[list[Challenge], int]:
+    """One page of the challenges the caller may read (soonest deadline first), and the total; `field` matches
+    any part of the technical field, ignoring case."""
     stmt = select(Challenge).where(visible_clause(user))
     for column, value in ((Challenge.status, status), (Challenge.cluster, cluster), (Challenge.region, region)):
         if value is not None:
             stmt = stmt.where(col(column) == value)
+    if field:
+        stmt = stmt.where(col(Challenge.field).icontains(field, autoescape=True))
     if mine:
         stmt = stmt.where(col(Challenge.owner_org_id) == (user.organisation_id if user else None))
     if reviewing:

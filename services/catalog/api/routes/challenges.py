@@ -90,13 +90,14 @@ def _pair(session: Session, challenge_id: int, application_id: int, user: Any,
 def list_challenges(
     user: OptionalUser, session: SessionDep, status: ChallengeStatus | None = None, cluster: Cluster | None = None,
     region: Annotated[str | None, Query(max_length=50)] = None,
+    field: Annotated[str | None, Query(max_length=100, description="any part of the technical field")] = None,
     mine: Annotated[bool, Query(description="only my organisation's challenges")] = False,
     reviewing: Annotated[bool, Query(description="only the challenges I review")] = False,
     page: PageQuery = 1, page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Any:
     """The challenge hall: every published challenge (drafts only for their owner), soonest deadline first."""
     rows, total = repo.list_challenges(session, user=user, status=status, cluster=cluster, region=region, mine=mine,
-                                       reviewing=reviewing, page=page, page_size=page_size)
+                                       reviewing=reviewing, page=page, page_size=page_size, field=field)
     return ChallengesPublic(data=service.present(session, challenges=rows, user=user), count=total)
 
 

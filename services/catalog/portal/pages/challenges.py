@@ -50,7 +50,6 @@ INDICATOR = ("name", "target", "unit", "verification")
 CRITERION = ("key", "name_zh", "name_en", "weight")
 TEXT = ("title", "problem", "bounty_yuan", "funding_source", "deadline", "cluster", "field", "region", "regions",
         "owner_org_id")
-FIELD_SCAN = 500  # challenges read to narrow the hall by field (the repository filters status, cluster, region)
 # The owner's buttons: the status a challenge may move to from each status, and the button's words.
 MOVES = {ChallengeStatus.published: ("发布榜单", "Publish"), ChallengeStatus.closed: ("截止揭榜", "Close applications"),
          ChallengeStatus.under_review: ("进入评审", "Start the review"),
@@ -81,12 +80,8 @@ def hall(page: PageDep, pg: PortalPage = 1) -> Response:
     query: dict[str, Any] = {"user": page.user, "status": ChallengeStatus(values["status"]) if values["status"] else None,
                              "cluster": values["cluster"] or None, "region": values["region"] or None,
                              "mine": False, "reviewing": False}
-    if values["field"]:
-        found, _ = repo.list_challenges(page.session, **query, page=1, page_size=FIELD_SCAN)
-        matching = [c for c in found if c.field and values["field"].lower() in c.field.lower()]
-        total, shown = len(matching), matching[(pg - 1) * PAGE_SIZE:pg * PAGE_SIZE]
-    else:
-        shown, total = repo.list_challenges(page.session, **query, page=pg, page_size=PAGE_SIZE)
+    shown, total = repo.list_challenges(page.session, **query, field=values["field"] or None, page=pg,
+                                        page_size=PAGE_SIZE)
     now = now_of(page)
     challenges = service.present(page.session, challenges=shown, user=page.user)
     regions = sorted({r for r in page.session.exec(select(Challenge.region).distinct()).all() if r})
