@@ -7,6 +7,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from services.catalog.challenges.schemas import BountyFigures, ChallengeStats
 from services.catalog.imports.export import neutralise
 from services.catalog.workflow.schemas import StatsSummary
 from services.catalog.workflow.transitions import label
@@ -15,10 +16,19 @@ from services.catalog.workflow.vocab import MatchStatus
 Table = tuple[str, list[str], list[list[Any]]]
 
 REPORTS = ("overview", "funnel", "contracts_by_month", "contracts_by_region", "contracts_by_cluster",
-           "contracts_by_type", "brokers", "coverage", "unmet_needs")
+           "contracts_by_type", "brokers", "coverage", "unmet_needs", "challenge_funnel", "challenge_bounty")
 
 
-def tables(s: StatsSummary) -> dict[str, Table]:
+def _bounty_rows(c: ChallengeStats) -> list[list[Any]]:
+    def row(scope: str, b: BountyFigures) -> list[Any]:
+        share = round(float(b.released_yuan / b.committed_yuan), 4) if b.committed_yuan else None
+        return [scope, b.key, b.challenges, float(b.offered_yuan), float(b.committed_yuan), float(b.released_yuan),
+                share]
+
+    return [row("合计", c.bounty), *[row("产业集群", b) for b in c.by_cluster], *[row("区县", b) for b in c.by_region]]
+
+
+def tables(s: StatsSummary, challenges: ChallengeStats) -> dict[str, Table]:
     """Every report as (sheet title, Chinese headers, rows)."""
     o = s.overview
     overview_rows: list[list[Any]] = [
@@ -56,13 +66,16 @@ def tables(s: StatsSummary) -> dict[str, Table]:
                      coverage_rows),
         "unmet_needs": ("无合格供给的需求", ["需求编号", "需求名称", "企业", "产业集群", "区县", "发布日期", "最高匹配分"],
                         unmet_rows),
+        "challenge_funnel": ("揭榜挂帅漏斗", ["环节", "数量"], [[st.label_zh, st.count] for st in challenges.funnel]),
+        "challenge_bounty": ("榜单金额承诺与拨付", ["范围", "分组", "榜单数", "榜单金额（元）", "已承诺（元）", "已拨付（元）",
+                                           "拨付比例"], _bounty_rows(challenges)),
     }
 
 
-def to_xlsx(s: StatsSummary) -> bytes:
+def to_xlsx(s: StatsSummary, challenges: ChallengeStats) -> bytes:
     """All reports as one workbook, one sheet each."""
     wb = Workbook(write_only=True)  # streams rows: several times faster for the long unmet-needs sheet
-    for title, headers, rows in tables(s).values():
+    for title, headers, rows in tables(s, challenges).values():
         ws = wb.create_sheet(title[:31])
         for i, h in enumerate(headers, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(10, len(h) * 2 + 2)
@@ -74,9 +87,9 @@ def to_xlsx(s: StatsSummary) -> bytes:
     return buf.getvalue()
 
 
-def to_csv(s: StatsSummary, report: str) -> bytes:
+def to_csv(s: StatsSummary, challenges: ChallengeStats, report: str) -> bytes:
     """One report as CSV, UTF-8 with a byte-order mark so that Excel shows the Chinese."""
-    _, headers, rows = tables(s)[report]
+    _, headers, rows = tables(s, challenges)[report]
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(headers)

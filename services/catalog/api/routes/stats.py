@@ -101,9 +101,10 @@ def export_stats(
                                detail=[{"column": "report", "zh": f"可选：{choices}", "en": f"one of {choices}"}])
     data = stats.summary(session, f, threshold=threshold if threshold is not None else settings.coverage_threshold,
                          unmet_limit=limit)
+    figures = challenge_stats.challenge_stats(session, f)
     if format == "csv":
-        return Response(export.to_csv(data, report), media_type="text/csv; charset=utf-8",
+        return Response(export.to_csv(data, figures, report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="duijie-{report}.csv"'})
-    return Response(export.to_xlsx(data),
+    return Response(export.to_xlsx(data, figures),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="duijie-stats.xlsx"'})
