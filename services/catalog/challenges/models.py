@@ -43,6 +43,8 @@ class Challenge(SQLModel, table=True):
     owner_org_id: int = Field(foreign_key="organisation.id", index=True)
     # the owner's own number for the call: importing the same one again updates it instead of adding another
     external_id: str | None = Field(default=None, max_length=100)
+    # who to call about it: shown to the owner and admins, and to the winners once awarded
+    contact: str | None = Field(default=None, max_length=200)
     created_by: int | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
     status: str = Field(default=ChallengeStatus.draft, sa_type=enum_col(16), index=True)
     published_at: datetime | None = Field(default=None, sa_type=_TS)
@@ -81,6 +83,8 @@ class ChallengeApplication(SQLModel, table=True):
     milestones: list[dict[str, Any]] = _json()  # [{due_on, deliverable, amount_yuan}]
     budget_yuan: Decimal | None = Field(default=None, max_digits=16, decimal_places=2)
     output_ids: list[int] = _json()
+    # the team's contact: shown to its organisation and admins, and to the owner once it has won
+    contact: str | None = Field(default=None, max_length=200)
     status: str = Field(default=ApplicationStatus.draft, sa_type=enum_col(16))
     stage: str = Field(default=ReviewStage.screen, sa_type=enum_col(16))
     submitted_at: datetime | None = Field(default=None, sa_type=_TS)

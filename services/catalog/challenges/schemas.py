@@ -79,6 +79,10 @@ def _unique_indicators(indicators: list[Indicator]) -> list[Indicator]:
 Indicators = Annotated[list[Indicator], Field(max_length=30), AfterValidator(_unique_indicators)]
 
 
+# a name, phone or e-mail to reach someone by; revealed as the parties' contacts are (see service.present)
+Contact = Annotated[str | None, Field(max_length=200)]
+
+
 class Eligibility(StrictInput):
     """Who may apply: organisation kinds and regions (empty: any) and whether joint bids are allowed."""
 
@@ -95,6 +99,7 @@ class _ChallengeFields(StrictInput):
     cluster: Cluster | None = None
     field: Annotated[str | None, Field(max_length=100)] = None
     region: Annotated[str | None, Field(max_length=50, description="county/district")] = None
+    contact: Contact = None
 
 
 class ChallengeCreate(_ChallengeFields):
@@ -119,6 +124,7 @@ class ChallengeFromNeed(StrictInput):
     eligibility: Eligibility = Field(default_factory=Eligibility)
     criteria: Criteria = Field(default_factory=default_criteria)
     title: Title | None = Field(None, description="default: the need's title")
+    contact: Contact = Field(None, description="default: the need's contact")
 
 
 class ChallengeUpdate(StrictInput):
@@ -139,6 +145,7 @@ class ChallengeUpdate(StrictInput):
     field: Annotated[str | None, Field(max_length=100)] = None
     region: Annotated[str | None, Field(max_length=50)] = None
     need_ids: Annotated[list[RowId], Field(max_length=10)] | None = None
+    contact: Contact = None
 
 
 class ChallengePublic(BaseModel):
@@ -160,6 +167,8 @@ class ChallengePublic(BaseModel):
     owner_org_id: int
     owner_name: str | None
     external_id: str | None = None
+    contact: str | None = Field(None, description="the owner's contact: for the owner and admins, and the winners "
+                                                  "once awarded")
     status: ChallengeStatus
     status_zh: str
     published_at: datetime | None
@@ -224,6 +233,7 @@ class _ApplicationFields(StrictInput):
     milestones: Annotated[list[Milestone], Field(max_length=20)] = []
     budget_yuan: Money | None = None
     output_ids: Annotated[list[RowId], Field(max_length=20, description="the team's research outputs")] = []
+    contact: Contact = None
 
 
 class ApplicationCreate(_ApplicationFields):
@@ -241,6 +251,7 @@ class ApplicationUpdate(StrictInput):
     milestones: Annotated[list[Milestone], Field(max_length=20)] | None = None
     budget_yuan: Money | None = None
     output_ids: Annotated[list[RowId], Field(max_length=20)] | None = None
+    contact: Contact = None
 
 
 class VersionBody(StrictInput):
@@ -273,6 +284,8 @@ class ApplicationPublic(BaseModel):
     milestone_total_yuan: Decimal
     budget_yuan: Decimal | None
     output_ids: list[int]
+    contact: str | None = Field(None, description="the team's contact: for its organisation and admins, and the "
+                                                  "owner once it has won")
     status: ApplicationStatus
     stage: ReviewStage
     submitted_at: datetime | None

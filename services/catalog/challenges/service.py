@@ -168,7 +168,8 @@ def create_from_need(session: Session, *, user: User, need_id: int, data: Challe
     assert isinstance(need, TechNeed)
     requested = user.organisation_id if user.role == Role.admin and user.organisation_id else need.organisation_id
     create = ChallengeCreate.model_validate({
-        **data.model_dump(mode="json", exclude={"title"}), "title": data.title or need.title,
+        **data.model_dump(mode="json", exclude={"title", "contact"}), "title": data.title or need.title,
+        "contact": data.contact or need.contact,
         "problem": need.description, "cluster": need.cluster, "field": need.field, "region": need.region,
         "need_ids": [need.id], "owner_org_id": requested,
     })
@@ -272,12 +273,30 @@ def _user_names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return {u.id or 0: u.display_name or u.login for u in session.exec(select(User).where(col(User.id).in_(wanted)))}
 
 
+def _winning_orgs(session: Session, challenge_ids: list[int]) -> dict[int, set[int]]:
+    """The lead organisations awarded each challenge."""
+    won: dict[int, set[int]] = {}
+    if challenge_ids:
+        for a in session.exec(select(ChallengeApplication).where(
+                col(ChallengeApplication.challenge_id).in_(challenge_ids), col(ChallengeApplication.winner))).all():
+            won.setdefault(a.challenge_id, set()).add(a.lead_org_id)
+    return won
+
+
 def present(session: Session, *, challenges: list[Challenge], user: User | None) -> list[ChallengePublic]:
-    """Challenges as their readers see them, with the owner's name."""
+    """Challenges as their readers see them, with the owner's name; the contact only for the owner, admins and,
+    once awarded, the winners."""
     orgs = organisations_by_id(session, {c.owner_org_id for c in challenges})
+    won = _winning_orgs(session, [c.id for c in challenges if c.id is not None]) if user is not None else {}
+
+    def contact(c: Challenge) -> str | None:
+        mine = user is not None and user.organisation_id in won.get(c.id or 0, set())
+        return c.contact if repo.can_manage(user, c) or mine else None
+
     return [ChallengePublic.model_validate({
         **c.model_dump(), "owner_name": orgs[c.owner_org_id].name if c.owner_org_id in orgs else None,
-        "status_zh": label(c.status), "can_manage": repo.can_manage(user, c)}) for c in challenges]
+        "contact": contact(c), "status_zh": label(c.status), "can_manage": repo.can_manage(user, c)})
+        for c in challenges]
 
 
 # --- applications -----------------------------------------------------------------------------------------
@@ -480,8 +499,10 @@ def attachment_file(*, settings: CatalogSettings, attachment: ChallengeAttachmen
     return settings.data_dir / attachment.stored_as
 
 
-def present_applications(session: Session, *, applications: list[ChallengeApplication]) -> list[ApplicationPublic]:
-    """Applications with the lead organisation's name and their attachments."""
+def present_applications(session: Session, *, applications: list[ChallengeApplication],
+                         viewer: User | None = None) -> list[ApplicationPublic]:
+    """Applications with the lead organisation's name and their attachments; the team's contact only for its
+    organisation and admins and, once it has won, the challenge's owner."""
     orgs = organisations_by_id(session, {a.lead_org_id for a in applications})
     ids = [a.id for a in applications]
     files: dict[int, list[AttachmentPublic]] = {}
@@ -489,8 +510,19 @@ def present_applications(session: Session, *, applications: list[ChallengeApplic
         for f in session.exec(select(ChallengeAttachment).where(col(ChallengeAttachment.application_id).in_(ids))
                               .order_by(col(ChallengeAttachment.id))).all():
             files.setdefault(f.application_id, []).append(AttachmentPublic.model_validate(f.model_dump()))
+    owners = {c.id: c for c in session.exec(select(Challenge).where(
+        col(Challenge.id).in_({a.challenge_id for a in applications}))).all()} if viewer is not None else {}
+
+    def contact(a: ChallengeApplication) -> str | None:
+        if viewer is None:
+            return None
+        own = viewer.organisation_id == a.lead_org_id or repo.is_admin(viewer)
+        owner = a.winner and a.challenge_id in owners and repo.is_owner(viewer, owners[a.challenge_id])
+        return a.contact if own or owner else None
+
     return [ApplicationPublic.model_validate({
-        **a.model_dump(), "lead_org_name": orgs[a.lead_org_id].name if a.lead_org_id in orgs else None,
+        **a.model_dump(), "contact": contact(a),
+        "lead_org_name": orgs[a.lead_org_id].name if a.lead_org_id in orgs else None,
         "milestone_total_yuan": sum((_money(m["amount_yuan"]) for m in a.milestones), Decimal("0.00")),
         "attachments": files.get(a.id or 0, [])}) for a in applications]
 

@@ -73,9 +73,9 @@ def _one(session: Session, challenge: Challenge, user: Any) -> ChallengePublic:
     return service.present(session, challenges=[challenge], user=user)[0]
 
 
-def _app(session: Session, application: ChallengeApplication) -> ApplicationPublic:
+def _app(session: Session, application: ChallengeApplication, user: Any) -> ApplicationPublic:
     session.refresh(application)
-    return service.present_applications(session, applications=[application])[0]
+    return service.present_applications(session, applications=[application], viewer=user)[0]
 
 
 def _pair(session: Session, challenge_id: int, application_id: int, user: Any,
@@ -179,7 +179,7 @@ def list_applications(challenge_id: IdPath, user: CurrentUser, session: SessionD
     assigned reviewers; all for admins. Nobody else learns how many there are."""
     challenge = repo.get_visible(session, challenge_id=challenge_id, user=user)
     rows = repo.list_applications(session, challenge=challenge, user=user)
-    return ApplicationsPublic(data=service.present_applications(session, applications=rows), count=len(rows))
+    return ApplicationsPublic(data=service.present_applications(session, applications=rows, viewer=user), count=len(rows))
 
 
 @router.post("/{challenge_id}/applications", response_model=ApplicationPublic, status_code=201, responses=WRITE)
@@ -189,13 +189,13 @@ def apply(challenge_id: IdPath, body: ApplicationCreate, user: CurrentUser, sess
     challenge = repo.get_visible(session, challenge_id=challenge_id, user=user)
     application = service.apply(session, challenge=challenge, user=user, data=body, clock=clock)
     _commit(session, "贵单位已揭过此榜，每个单位只能申请一次", "Your organisation already applied; one application each")
-    return _app(session, application)
+    return _app(session, application, user)
 
 
 @router.get(APP, response_model=ApplicationPublic, responses=READ)
 def read_application(challenge_id: IdPath, application_id: IdPath, user: CurrentUser, session: SessionDep) -> Any:
     """One application, if the caller may see it (404 otherwise, so its existence stays private)."""
-    return _app(session, _pair(session, challenge_id, application_id, user)[1])
+    return _app(session, _pair(session, challenge_id, application_id, user)[1], user)
 
 
 @router.patch(APP, response_model=ApplicationPublic, responses=WRITE)
@@ -206,7 +206,7 @@ def update_application(challenge_id: IdPath, application_id: IdPath, body: Appli
     service.update_application(session, challenge=challenge, application=application, user=user, data=body,
                                clock=clock)
     session.commit()
-    return _app(session, application)
+    return _app(session, application, user)
 
 
 @router.post(APP + "/submit", response_model=ApplicationPublic, responses=WRITE)
@@ -217,7 +217,7 @@ def submit(challenge_id: IdPath, application_id: IdPath, body: VersionBody, user
     service.submit_application(session, challenge=challenge, application=application, user=user,
                                version=body.version, clock=clock)
     session.commit()
-    return _app(session, application)
+    return _app(session, application, user)
 
 
 @router.post(APP + "/withdraw", response_model=ApplicationPublic, responses=WRITE)
@@ -228,7 +228,7 @@ def withdraw(challenge_id: IdPath, application_id: IdPath, body: VersionBody, us
     service.withdraw_application(session, challenge=challenge, application=application, user=user,
                                  version=body.version, clock=clock)
     session.commit()
-    return _app(session, application)
+    return _app(session, application, user)
 
 
 @router.post(APP + "/attachments", response_model=AttachmentPublic, status_code=201,
@@ -307,7 +307,7 @@ def set_stage(challenge_id: IdPath, application_id: IdPath, body: StageRequest, 
     service.set_stage(session, challenge=challenge, application=application, user=user, stage=body.stage,
                       clock=clock)
     session.commit()
-    return _app(session, application)
+    return _app(session, application, user)
 
 
 @router.get("/{challenge_id}/ranking", response_model=list[RankingRow],

@@ -111,7 +111,7 @@ def _row(page: PageContext, challenge: Challenge, application_id: int, for_updat
 
 
 def _shown(page: PageContext, application: ChallengeApplication) -> ApplicationPublic:
-    return service.present_applications(page.session, applications=[application])[0]
+    return service.present_applications(page.session, applications=[application], viewer=page.user)[0]
 
 
 @router.get("/challenges/{challenge_id}/apply")

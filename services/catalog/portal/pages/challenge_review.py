@@ -36,7 +36,7 @@ def workspace(page: PageDep, pg: PortalPage = 1) -> Response:
     entries = []
     for challenge in challenges:
         applications = service.present_applications(
-            page.session, applications=repo.list_applications(page.session, challenge=challenge, user=user))
+            page.session, applications=repo.list_applications(page.session, challenge=challenge, user=user), viewer=user)
         scored = {}
         for a in applications:
             row = repo.get_application(page.session, challenge=challenge, application_id=a.id, user=user)
@@ -64,7 +64,7 @@ def _review_page(page: PageContext, challenge_id: int, application_id: int, *, v
     mine = _own_review(reviews, user, application.stage)
     return page.render("review_form.html", status_code=status_code, **labels(page.lang),
                        c=service.present(page.session, challenges=[challenge], user=user)[0],
-                       application=service.present_applications(page.session, applications=[application])[0],
+                       application=service.present_applications(page.session, applications=[application], viewer=page.user)[0],
                        reviews=reviews if mine else [], mine=mine, values=values, errors=errors,
                        conflict=user.organisation_id is not None and user.organisation_id == application.lead_org_id,
                        done=page.request.query_params.get("done"))

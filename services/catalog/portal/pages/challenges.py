@@ -239,7 +239,7 @@ def _show(page: PageContext, challenge_id: int, error: str | None = None, status
     mine = []
     if user is not None and user.role in repo.APPLICANT_ROLES and not repo.is_owner(user, challenge):
         mine = service.present_applications(
-            page.session, applications=repo.list_applications(page.session, challenge=challenge, user=user))
+            page.session, applications=repo.list_applications(page.session, challenge=challenge, user=user), viewer=user)
     reviewing = repo.is_reviewer(page.session, challenge=challenge, user=user)
     agreements = service.agreements(page.session, challenge=challenge, user=user)
     history = service.history(page.session, challenge=challenge)
@@ -322,7 +322,7 @@ def board(challenge_id: int, page: PageContext, errors: dict[str, str] | None = 
     user, challenge = _managed(page, challenge_id)
     shown = service.present(page.session, challenges=[challenge], user=user)[0]
     applications = service.present_applications(
-        page.session, applications=repo.list_applications(page.session, challenge=challenge, user=user))
+        page.session, applications=repo.list_applications(page.session, challenge=challenge, user=user), viewer=user)
     ranking = service.ranking(page.session, challenge=challenge, user=user)
     agreements = service.agreements(page.session, challenge=challenge, user=user)
     reviewers = service.list_reviewers(page.session, challenge=challenge, user=user)
