@@ -362,3 +362,29 @@ def test_review_award_milestones_and_the_dashboard(catalog: Catalog, clock: Cloc
     english = browser(catalog, "bureau").get("/bureau?lang=en").text
     assert "Challenge funnel" in english and "challenges awarded" in english
     assert browser(catalog, "owner").get("/bureau").status_code == 403
+
+
+def test_contacts_entered_on_the_forms_reach_the_other_party_only_after_the_award(catalog: Catalog,
+                                                                                  clock: Clock) -> None:
+    p: People = make_people(catalog)
+    owner, team, anon = browser(catalog, "owner"), browser(catalog, "uni1"), browser(catalog, None)
+    challenge_id = created_id(owner.post("/challenges/new", challenge_form(clock.now + timedelta(days=10),
+                                                                           contact="张经理 0750-1234567")))
+    owner.post(f"/challenges/{challenge_id}/move", {"to": "published", "note": "发布"})
+    assert "张经理 0750-1234567" in owner.get(f"/challenges/{challenge_id}").text
+    assert "张经理" not in team.get(f"/challenges/{challenge_id}").text and "张经理" not in anon.get(
+        f"/challenges/{challenge_id}").text
+    app_id = application_id(team.post(f"/challenges/{challenge_id}/apply", application_form(contact="李教授 13800000000")))
+    assert "李教授 13800000000" in team.get(f"/challenges/{challenge_id}/applications/{app_id}").text
+    application = p.ok("uni1", "GET", f"/challenges/{challenge_id}/applications/{app_id}")
+    assert application["contact"] == "李教授 13800000000"
+    p.ok("uni1", "POST", f"/challenges/{challenge_id}/applications/{app_id}/submit",
+         json={"version": application["version"]})
+    assert p.ok("owner", "GET", f"/challenges/{challenge_id}/applications/{app_id}")["contact"] is None
+    clock.advance(days=11)
+    for to in ("closed", "under_review"):
+        p.ok("owner", "POST", f"/challenges/{challenge_id}/transitions", json={"to": to})
+    p.ok("owner", "POST", f"/challenges/{challenge_id}/award",
+         json={"winners": [{"application_id": app_id, "reason": "唯一申请"}]})
+    assert "张经理 0750-1234567" in team.get(f"/challenges/{challenge_id}").text
+    assert "李教授 13800000000" in owner.get(f"/challenges/{challenge_id}/applications/{app_id}").text

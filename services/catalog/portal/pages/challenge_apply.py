@@ -54,14 +54,15 @@ def _values_of(application: ApplicationPublic | None) -> dict[str, Any]:
     """A stored application as form values (an empty form for None)."""
     if application is None:
         return {"approach": "", "budget_yuan": "", "team": [], "milestones": [], "responses": {}, "output_ids": [],
-                "version": ""}
+                "version": "", "contact": ""}
     return {"approach": application.approach,
             "budget_yuan": "" if application.budget_yuan is None else f"{application.budget_yuan:.2f}",
             "team": [m.model_dump() | {"organisation": m.organisation or ""} for m in application.team],
             "milestones": [{"due_on": m.due_on.isoformat(), "deliverable": m.deliverable,
                             "amount_yuan": f"{m.amount_yuan:.2f}"} for m in application.milestones],
             "responses": {r.indicator: r.response for r in application.responses},
-            "output_ids": [str(i) for i in application.output_ids], "version": str(application.version)}
+            "output_ids": [str(i) for i in application.output_ids], "version": str(application.version),
+            "contact": application.contact or ""}
 
 
 def _read_form(form: Any, challenge: Challenge) -> dict[str, Any]:
@@ -70,7 +71,8 @@ def _read_form(form: Any, challenge: Challenge) -> dict[str, Any]:
     return {"approach": str(form.get("approach") or "").strip(), "budget_yuan": str(form.get("budget_yuan") or ""),
             "team": rows(form, "team", TEAM), "milestones": rows(form, "ms", MILESTONE),
             "responses": {name: str(form.get(f"resp_{i}") or "").strip() for i, name in enumerate(names)},
-            "output_ids": [str(v) for v in form.getlist("output_ids")], "version": str(form.get("version") or "")}
+            "output_ids": [str(v) for v in form.getlist("output_ids")], "version": str(form.get("version") or ""),
+            "contact": str(form.get("contact") or "").strip()}
 
 
 def _data(values: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +82,7 @@ def _data(values: dict[str, Any]) -> dict[str, Any]:
             "responses": [{"indicator": k, "response": v} for k, v in values["responses"].items() if v],
             "milestones": [{**m, "amount_yuan": money_value(m["amount_yuan"]) or ""} for m in values["milestones"]],
             "budget_yuan": money_value(values["budget_yuan"]),
-            "output_ids": values["output_ids"]}
+            "output_ids": values["output_ids"], "contact": values["contact"] or None}
 
 
 def _form(page: PageContext, *, challenge: Challenge, application: ApplicationPublic | None, values: dict[str, Any],

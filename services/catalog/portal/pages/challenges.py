@@ -49,7 +49,7 @@ router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 INDICATOR = ("name", "target", "unit", "verification")
 CRITERION = ("key", "name_zh", "name_en", "weight")
 TEXT = ("title", "problem", "bounty_yuan", "funding_source", "deadline", "cluster", "field", "region", "regions",
-        "owner_org_id")
+        "owner_org_id", "contact")
 # The owner's buttons: the status a challenge may move to from each status, and the button's words.
 MOVES = {ChallengeStatus.published: ("发布榜单", "Publish"), ChallengeStatus.closed: ("截止揭榜", "Close applications"),
          ChallengeStatus.under_review: ("进入评审", "Start the review"),
@@ -138,6 +138,7 @@ def _data(values: dict[str, Any]) -> dict[str, Any]:
                      for row in values["criteria"]],
         "eligibility": {"org_kinds": values["org_kinds"], "regions": split_list(values["regions"]),
                         "joint_bids": values["joint_bids"]},
+        "contact": values["contact"] or None,
     }
     return {k: v for k, v in data.items() if v is not None}
 
