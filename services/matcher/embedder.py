@@ -78,14 +78,14 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, self.dimension), np.float32)
         with self._lock:
+            # OpenMP's thread count is per calling thread: this sets it for this call only, whoever calls
             if self._set_threads is not None:
-                # OpenMP's thread count is per calling thread: this sets it for this call only, whoever calls
                 self._set_threads(self._threads)
-                try:
-                    return normalise(self._model.encode(list(texts), query))
-                finally:
+            try:
+                return normalise(self._model.encode(list(texts), query))
+            finally:
+                if self._set_threads is not None:
                     self._set_threads(1)
-            return normalise(self._model.encode(list(texts), query))
 
 
 def _openmp_thread_setter(package_file: str) -> Callable[[int], None] | None:

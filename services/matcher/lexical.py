@@ -213,8 +213,7 @@ class BM25Index:
     def _compact(self) -> None:
         docs = [(i, self._expand(doc)) for i, doc in self._docs.items()]
         self._reset()
-        for item_id, tokens in docs:
-            self.upsert(item_id, tokens)
+        self.load(docs)
 
     def _expand(self, doc: tuple[array, array]) -> list[str]:
         return [self._terms[t] for t, tf in zip(doc[0], doc[1], strict=True) for _ in range(tf)]

@@ -1,6 +1,7 @@
 """Applying to a challenge (揭榜) for universities, institutes and enterprises: the application form (team,
 approach, a response per indicator, milestones, budget, outputs, PDFs), saving, submitting and withdrawing."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -192,30 +193,31 @@ async def save_application(challenge_id: IdPath, application_id: IdPath, page: P
     return page.redirect(f"/challenges/{challenge_id}/applications/{application_id}?done=saved")
 
 
-@router.post(APP + "/submit")
-def submit(challenge_id: IdPath, application_id: IdPath, page: PageDep, version: Annotated[int, Form()]) -> Response:
-    """Submit the application; from then on it is frozen."""
+def _step(page: PageContext, challenge_id: int, application_id: int, *, version: int, step: Callable[..., object],
+          done: str) -> Response:
+    """Submit or withdraw an application (`step` is the service function), then show it again."""
     challenge, application = _pair(page, challenge_id, application_id, for_update=True)
     try:
-        service.submit_application(page.session, challenge=challenge, application=application,
-                                   user=_applicant(page), version=version, clock=page.request.app.state.clock)
+        step(page.session, challenge=challenge, application=application, user=_applicant(page), version=version,
+             clock=page.request.app.state.clock)
     except AppError as exc:
         return _refused(page, challenge_id, application_id, refusal(page, exc), None, exc.status_code)
     page.session.commit()
-    return page.redirect(f"/challenges/{challenge_id}/applications/{application_id}?done=submitted")
+    return page.redirect(f"/challenges/{challenge_id}/applications/{application_id}?done={done}")
+
+
+@router.post(APP + "/submit")
+def submit(challenge_id: IdPath, application_id: IdPath, page: PageDep, version: Annotated[int, Form()]) -> Response:
+    """Submit the application; from then on it is frozen."""
+    return _step(page, challenge_id, application_id, version=version, step=service.submit_application,
+                 done="submitted")
 
 
 @router.post(APP + "/withdraw")
 def withdraw(challenge_id: IdPath, application_id: IdPath, page: PageDep, version: Annotated[int, Form()]) -> Response:
     """Withdraw the application (before the deadline)."""
-    challenge, application = _pair(page, challenge_id, application_id, for_update=True)
-    try:
-        service.withdraw_application(page.session, challenge=challenge, application=application,
-                                     user=_applicant(page), version=version, clock=page.request.app.state.clock)
-    except AppError as exc:
-        return _refused(page, challenge_id, application_id, refusal(page, exc), None, exc.status_code)
-    page.session.commit()
-    return page.redirect(f"/challenges/{challenge_id}/applications/{application_id}?done=withdrawn")
+    return _step(page, challenge_id, application_id, version=version, step=service.withdraw_application,
+                 done="withdrawn")
 
 
 @router.post(APP + "/attachments")
