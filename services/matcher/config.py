@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.matcher.clauses import MAX_CLAUSES
 from shared.service_token import DEV_SERVICE_TOKEN, refuse_development_token
 
 
@@ -40,6 +41,9 @@ class MatcherSettings(BaseSettings):
     # cores the second model's query instance uses per call (its clauses split between them): a free text's
     # dozen clauses took 373 ms p50 on one core and 258 ms on two, idle; while indexing runs, as on one
     query_threads: int = Field(2, ge=1, le=64)
+    # clauses after the title that the second model reads of a free text: on bdci2019 (needs pasted as title and
+    # description) one ranks within 0.004 nDCG@10 of all twelve at a sixth of the encoding (benchmarks/results/matcher.md §1)
+    text_clauses: int = Field(1, ge=0, le=MAX_CLAUSES)
     # where a new replica's snapshot comes from, instead of encoding the catalog: a peer replica (http://host:port),
     # another matcher's data folder (a shared volume) or a tar file saved from a peer's GET /v1/snapshot
     snapshot_from: str = ""

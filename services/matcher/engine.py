@@ -44,7 +44,7 @@ class Matcher:
         self._save_seconds = 0.0
         self._rate: float | None = None  # items applied per second, smoothed over recent pages
         self.encoded_items = 0  # items embedded for the index since start (a metric)
-        self.queries = QueryPreparer(self.index, self.embedder, self.embedder2)
+        self.queries = QueryPreparer(self.index, self.embedder, self.embedder2, text_clauses=settings.text_clauses)
 
     @property
     def model(self) -> str:

@@ -2,6 +2,8 @@
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import numpy as np
 
@@ -10,7 +12,7 @@ from services.matcher.embedder import Embedder, is_symmetric
 from services.matcher.encoding import embed_query_item, embed_text, query_vector_from_pooled
 from services.matcher.ranking import Query
 from services.matcher.store import MatchIndex
-from services.matcher.text import content_digest, item_tokens, script_of, tokenize
+from services.matcher.text import content_digest, headline, item_tokens, script_of, tokenize
 from shared.schemas import CatalogItem, MatchRequest
 from shared.vocab import ItemKind
 
@@ -23,10 +25,14 @@ CLAUSE_TEXT_CACHE_SIZE = 20_000
 class QueryPreparer:
     """Embeds and tokenises match requests against one index; thread-safe."""
 
-    def __init__(self, index: MatchIndex, embedder: Embedder, embedder2: Embedder | None = None) -> None:
+    def __init__(self, index: MatchIndex, embedder: Embedder, embedder2: Embedder | None = None, *,
+                 text_clauses: int = 1) -> None:
         self.index = index
         self.embedder = embedder
         self.embedder2 = embedder2
+        self.text_clauses = text_clauses  # clauses after the title that the second model reads of a free text
+        # a free text's first-model encode runs here while the asking thread encodes its clauses with the second
+        self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-first-model")
         # second-model clause vectors of recent query items that are not kept in the index (outputs, edited needs)
         self._clause_cache: OrderedDict[tuple[ItemKind, int, int], np.ndarray] = OrderedDict()
         self._clause_lock = threading.Lock()
@@ -36,7 +42,7 @@ class QueryPreparer:
         """Embed and tokenise a request's item or text (`title_weight` blends an item's title into its vector)."""
         if request.item is not None:
             return self._item_query(request.item, title_weight=title_weight)
-        return self._text_query(request.text or "")
+        return self._text_query(request.text or "", title_weight=title_weight)
 
     def _item_query(self, item: CatalogItem, *, title_weight: float) -> Query:
         with self.index.lock:
@@ -58,11 +64,20 @@ class QueryPreparer:
         return Query(vector=vector, vector2=vector2, tokens=tokens, item=item, clauses2=clauses2,
                      script=script_of(item.title or item.text))
 
-    def _text_query(self, text: str) -> Query:
-        vector = embed_text(text, self.embedder)
-        clauses2 = self._encode_clauses(clauses("", text)) if self.embedder2 else None
-        vector2 = None if clauses2 is None else query_vector(clauses2, False)
-        return Query(vector=vector, vector2=vector2, tokens=tokenize(text), clauses2=clauses2, script=script_of(text))
+    def _text_query(self, text: str, *, title_weight: float) -> Query:
+        """A free text ranks as a need would: its first line as the title when more follows; the second
+        model reads the title and the first `text_clauses` clauses only (benchmarks/results/matcher.md §1)."""
+        title, body = headline(text)
+        item = CatalogItem(kind=ItemKind.need, id=0, title=title, text=body, status="open")
+        encode_first = (partial(embed_query_item, item, self.embedder, title_weight) if title
+                        else partial(embed_text, body, self.embedder))
+        tokens = item_tokens(item, query=True) if title else tokenize(body)
+        if self.embedder2 is None:
+            return Query(vector=encode_first(), tokens=tokens, script=script_of(text))
+        first = self._beside.submit(encode_first)  # the two models encode on a core each
+        clauses2 = self._encode_clauses(clauses(title, body)[: 1 + self.text_clauses])
+        return Query(vector=first.result(), vector2=query_vector(clauses2, bool(title)), tokens=tokens,
+                     clauses2=clauses2, script=script_of(text))
 
     def _query_clauses(self, item: CatalogItem, stored: np.ndarray | None) -> np.ndarray | None:
         """Second-model clause vectors of a query item: kept in the index, recently asked, or encoded now."""

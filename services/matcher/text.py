@@ -33,6 +33,19 @@ def script_of(text: str) -> str:
     return "zh" if len(_CJK.findall(sample)) >= len(_LATIN_WORD.findall(sample)) else "en"
 
 
+# a free text's first line reads as its title when it is at most this long and more text follows
+HEADLINE_CHARS = 80
+
+
+def headline(text: str) -> tuple[str, str]:
+    """A free text as (title, body): the first line when more follows (a need pasted as title, then
+    description), else no title and the whole text."""
+    head, newline, body = text.strip().partition("\n")
+    if newline and body.strip() and 0 < len(head.strip()) <= HEADLINE_CHARS:
+        return head.strip(), body.strip()
+    return "", text.strip()
+
+
 def item_text(item: CatalogItem) -> str:
     """The text the models see for an item: title, summary/description and keywords."""
     parts = [item.title.strip(), item.text.strip(), " ".join(k.strip() for k in item.keywords)]
