@@ -34,6 +34,9 @@ def create_station(session: Session, *, user: User, data: StationCreate, clock: 
     if not is_town(data.county, data.town):
         raise invalid(f"“{data.county}{data.town}”不是江门市的区县和镇街", f"'{data.county} {data.town}' is not a "
                       "county and town of Jiangmen", "town")
+    if session.exec(select(WorkStation.id).where(WorkStation.county == data.county, WorkStation.town == data.town,
+                                                 WorkStation.name == data.name)).first() is not None:
+        raise Conflict("该镇街已有同名工作站", "A work station of that name exists in that town")
     station = WorkStation(name=data.name, county=data.county, town=data.town, created_at=clock())
     session.add(station)
     session.flush()
