@@ -114,12 +114,12 @@ def validate(session: Session, *, upload: Upload, zh: bool,
         if item is not None:
             for field, zh_text, en_text in service.region_problems(item.counties, item.towns):
                 errors.append({"column": column_name(field), **both(zh_text, en_text)})
-            if item.external_id:
-                if item.external_id in seen:
-                    errors.append({"column": column_name("external_id"), **both(
-                        f"外部编号与第 {seen[item.external_id]} 行重复", f"Same external id as row {seen[item.external_id]}")})
-                else:
-                    seen[item.external_id] = raw.number
+        external_id = str(values.get("external_id") or "")
+        if external_id in seen:
+            errors.append({"column": column_name("external_id"), **both(
+                f"外部编号与第 {seen[external_id]} 行重复", f"Same external id as row {seen[external_id]}")})
+        elif external_id:
+            seen[external_id] = raw.number
         result.errors.extend({"row": raw.number, **e} for e in errors)
         if not errors and item is not None:
             result.rows.append(ValidRow(raw.number, item.organisation_id or 0, item))
