@@ -87,6 +87,7 @@ class ExpertUpdate(StrictInput):
     availability_days: Availability | None = None
     contact: Contact = None
     active: bool | None = Field(None, description="staff only: whether the expert is in the pool")
+    user_id: RowId | None = Field(None, description="staff only: link the expert account that speaks for it")
 
 
 class ExpertPublic(BaseModel):

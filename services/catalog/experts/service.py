@@ -117,13 +117,18 @@ def update_expert(session: Session, *, expert: Expert, user: User, data: ExpertU
     if not repo.can_edit(user, expert):
         raise Forbidden("只有科技局、技术经纪人和专家本人可以修改专家档案",
                         "Only the bureau, brokers and the expert themself change an expert profile")
-    if data.active is not None and not is_staff(user):
-        raise Forbidden("只有科技局和技术经纪人可以调整专家库", "Only the bureau and brokers manage the pool")
+    if (data.active is not None or "user_id" in data.model_fields_set) and not is_staff(user):
+        raise Forbidden("只有科技局和技术经纪人可以调整专家库和关联账号",
+                        "Only the bureau and brokers manage the pool and link accounts")
     if data.version != expert.version:
         raise Conflict(f"专家档案 {expert.id} 已被他人修改（当前版本 {expert.version}），请刷新后重试",
                        f"Expert {expert.id} was changed meanwhile (now version {expert.version}); reload and retry")
     values: dict[str, Any] = data.model_dump(mode="json", exclude_unset=True, exclude={"version"})
     _check_regions(values.get("counties", expert.counties), values.get("towns", expert.towns))
+    if values.get("user_id") not in (None, expert.user_id):
+        values["user_id"] = _account(session, user=user, requested=values["user_id"])
+        if repo.own_expert(session, session.get(User, values["user_id"])) is not None:
+            raise Conflict("该专家账号已有档案", "This expert account has a profile already")
     if "output_ids" in values:
         _check_outputs(session, user=user, organisation_id=expert.organisation_id, output_ids=values["output_ids"])
     changed = {k: v for k, v in values.items() if getattr(expert, k) != v}
