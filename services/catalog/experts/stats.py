@@ -26,9 +26,9 @@ def _area(key: tuple[str, str | None], dispatches: list[Dispatch], visits: list[
 
 
 def expert_stats(session: Session, *, year: int, target: int) -> ExpertStats:
-    """The plan's figures for `year`: dispatches running that year (not cancelled), visits on its days, and the
-    problems of those visits confirmed solved by the host."""
-    dispatches = [d for d in session.exec(select(Dispatch).where(Dispatch.status != DispatchStatus.cancelled)).all()
+    """The plan's figures for `year`: dispatches running that year that both sides have confirmed, visits on its
+    days, and the problems of those visits confirmed solved by the host."""
+    dispatches = [d for d in session.exec(select(Dispatch).where(Dispatch.status == DispatchStatus.confirmed)).all()
                   if _in_year(year, d)]
     by_id = {d.id: d for d in session.exec(select(Dispatch)).all()}
     visits = [v for v in repo.visits_of(session, dispatch_ids=[i for i in by_id if i is not None])

@@ -24,6 +24,7 @@ from services.catalog.experts.schemas import (
     RegionPublic,
 )
 from services.catalog.experts.visits import today
+from services.catalog.experts.vocab import ExpertKind
 from services.catalog.imports.run import Upload, limits_of, read_limited
 from services.catalog.imports.schemas import ImportResult
 from shared.openapi import error_responses
@@ -51,7 +52,7 @@ def _commit(session: Session) -> None:
 
 @router.get("", response_model=ExpertsPublic)
 def list_experts(
-    user: OptionalUser, session: SessionDep, kind: Annotated[str | None, Query(max_length=20)] = None,
+    user: OptionalUser, session: SessionDep, kind: ExpertKind | None = None,
     cluster: Cluster | None = None, county: Annotated[str | None, Query(max_length=50)] = None,
     q: Annotated[str | None, Query(max_length=100, description="part of the name, organisation, fields or keywords")]
     = None, page: PageQuery = 1, page_size: Annotated[int, Query(ge=1, le=100)] = 20,
