@@ -71,3 +71,13 @@ def test_the_directory_filters_by_kind_county_cluster_and_words(people: People, 
                                                                 names: list[str]) -> None:
     found = people.ok("anon", "GET", "/experts", params=query)
     assert sorted(e["name"] for e in found["data"]) == sorted(names) and found["count"] == len(names)
+
+
+def test_an_expert_finds_their_own_profile_and_a_host_its_own_fields(people: People) -> None:
+    p = people
+    assert p.ok("exp2", "GET", "/experts/me")["name"] == "王芳"
+    p.both("host", "GET", "/experts/me", 404, "您还没有专家档案", "You have no expert profile")
+    p.both("bureau", "POST", "/dispatches", 422, "派往镇村时不填 host_org_id", "host_org_id does not apply to a "
+           "dispatch to a town or village", json=dispatch_body(p, host_kind="town", county="新会区"))
+    p.both("bureau", "POST", "/dispatches", 422, "派往企业时不填 station_id", "station_id does not apply",
+           json=dispatch_body(p, station_id=1))

@@ -16,7 +16,7 @@ from services.catalog.experts.models import Dispatch, Expert, WorkStation
 from services.catalog.experts.regions import COUNTIES, is_county, is_town
 from services.catalog.experts.schemas import DispatchCreate, DispatchPublic, StationCreate, StationPublic
 from services.catalog.experts.service import invalid
-from services.catalog.experts.vocab import DispatchStatus, HostKind
+from services.catalog.experts.vocab import HOST_LABELS, DispatchStatus, HostKind
 from services.catalog.items.present import organisations_by_id
 
 
@@ -82,6 +82,12 @@ def check_availability(session: Session, *, expert: Expert, start: date, end: da
 
 def _host(session: Session, data: DispatchCreate) -> tuple[int | None, int | None, str | None, str | None]:
     """(host organisation, station, county, town) of a new dispatch, each checked against its kind of host."""
+    foreign = {HostKind.enterprise: ("station_id",), HostKind.station: ("host_org_id",),
+               HostKind.town: ("host_org_id", "station_id")}[data.host_kind]
+    for name in foreign:
+        if getattr(data, name) is not None:
+            raise invalid(f"派往{HOST_LABELS[data.host_kind][0]}时不填 {name}",
+                          f"{name} does not apply to a dispatch to a {HOST_LABELS[data.host_kind][1]}", name)
     if data.host_kind == HostKind.enterprise:
         org = session.get(Organisation, data.host_org_id) if data.host_org_id else None
         if org is None or org.kind != OrgKind.enterprise:
@@ -109,7 +115,7 @@ def create_dispatch(session: Session, *, user: User, data: DispatchCreate, clock
     _require_staff(user)
     if data.end_on < data.start_on:
         raise invalid("结束日期不能早于开始日期", "end_on must not be before start_on", "end_on")
-    expert = session.get(Expert, data.expert_id)
+    expert = repo.lock_expert(session, expert_id=data.expert_id)
     if expert is None or not expert.active:
         raise invalid(f"专家 {data.expert_id} 不存在或已不在专家库中", f"Expert {data.expert_id} is not in the pool",
                       "expert_id")

@@ -53,6 +53,12 @@ def get_expert(session: Session, *, expert_id: int, user: User | None, for_updat
     return expert
 
 
+def lock_expert(session: Session, *, expert_id: int) -> Expert | None:
+    """An expert's row, locked until the transaction ends: dispatches and visits of one expert are checked
+    against their time one after another."""
+    return session.exec(select(Expert).where(col(Expert.id) == expert_id).with_for_update()).first()
+
+
 def list_experts(session: Session, *, user: User | None, kind: str | None, cluster: str | None, county: str | None,
                  q: str | None, page: int, page_size: int) -> tuple[list[Expert], int]:
     """One page of the experts the caller may read, by name, and the total; `q` matches the name, organisation,

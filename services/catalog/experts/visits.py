@@ -56,6 +56,7 @@ def log_visit(session: Session, *, dispatch: Dispatch, user: User, data: VisitCr
                       f"The visit must fall within the dispatch ({dispatch.start_on} to {dispatch.end_on})", "visit_on")
     if data.visit_on > today(clock):
         raise invalid("服务日期不能晚于今天", "A visit cannot be logged for a day in the future", "visit_on")
+    repo.lock_expert(session, expert_id=dispatch.expert_id)  # one expert's visits of a day are summed in turn
     logged = repo.hours_on(session, expert_id=dispatch.expert_id, day=data.visit_on)
     if logged + data.hours > MAX_HOURS_A_DAY:
         raise invalid(f"{data.visit_on} 已登记 {logged:g} 小时，加上本次 {data.hours:g} 小时超过每天 24 小时",

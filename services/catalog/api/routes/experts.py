@@ -9,7 +9,7 @@ from sqlmodel import Session
 from services.catalog.api.deps import ClockDep, CurrentUser, OptionalUser, SessionDep, SettingsDep, StaffUser
 from services.catalog.api.params import IdPath, PageQuery
 from services.catalog.api.routes.imports import XLSX_TYPE, file_response
-from services.catalog.core.errors import Conflict
+from services.catalog.core.errors import Conflict, NotFound
 from services.catalog.core.i18n import wants_chinese
 from services.catalog.experts import export, importing, service, stats
 from services.catalog.experts import repository as repo
@@ -111,6 +111,16 @@ def export_progress(user: StaffUser, session: SessionDep, settings: SettingsDep,
     figures = stats.expert_stats(session, year=year or today(clock).year, target=settings.expert_problem_target)
     return file_response(export.to_xlsx(figures), XLSX_TYPE, f"experts-{figures.year}.xlsx",
                          f"科技特派员考核-{figures.year}.xlsx")
+
+
+@router.get("/me", response_model=ExpertPublic, responses=error_responses(
+    404, s404="the caller has no expert profile"))
+def read_mine(user: CurrentUser, session: SessionDep) -> Any:
+    """The profile the signed-in expert account speaks for."""
+    expert = repo.own_expert(session, user)
+    if expert is None:
+        raise NotFound("您还没有专家档案", "You have no expert profile")
+    return _one(session, expert, user)
 
 
 @router.get("/{expert_id}", response_model=ExpertPublic, responses=error_responses(404))
