@@ -25,6 +25,8 @@ def test_refusals_say_who_may_in_both_languages(people: People) -> None:
          f"用户 {p.ids['host']} 不是在职的专家账号", f"User {p.ids['host']} is not an active expert account"),
         ("exp2", "POST", "/experts", expert_body("王芳二", organisation_id=p.catalog.orgs["五邑大学"]), 403,
          "专家只能以本人所在单位建档", "may only name their own organisation"),
+        ("exp2", "POST", "/experts", expert_body("王芳二", external_id="KP-9"), 403, "外部编号由科技局和技术经纪人填写",
+         "The external id is the bureau's and the brokers' to give"),
         ("host", "POST", "/dispatches", dispatch_body(p), 403, "只有科技局和技术经纪人可以管理选派",
          "Only the bureau and brokers manage dispatches"),
         ("host", "POST", f"/dispatches/{d['id']}/cancel", None, 403, "只有科技局和技术经纪人可以管理选派",

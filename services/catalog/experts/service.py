@@ -89,6 +89,8 @@ def create_expert(session: Session, *, user: User, data: ExpertCreate, clock: Cl
     account = _account(session, user=user, requested=data.user_id)
     org_id = data.organisation_id
     if user.role == Role.expert:
+        if data.external_id is not None:
+            raise Forbidden("外部编号由科技局和技术经纪人填写", "The external id is the bureau's and the brokers' to give")
         if org_id not in (None, user.organisation_id):
             raise Forbidden("专家只能以本人所在单位建档", "An expert may only name their own organisation")
         org_id = user.organisation_id
