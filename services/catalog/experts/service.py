@@ -16,7 +16,7 @@ from services.catalog.experts.models import Expert
 from services.catalog.experts.regions import COUNTIES
 from services.catalog.experts.schemas import ExpertCreate, ExpertPublic, ExpertUpdate
 from services.catalog.experts.vocab import kind_label
-from services.catalog.items.kinds import OUTPUTS
+from services.catalog.items.kinds import OUTPUTS, Item
 from services.catalog.items.repository import get_visible as get_visible_item
 
 
@@ -157,3 +157,14 @@ def present(session: Session, *, experts: list[Expert], user: User | None) -> li
             "external_id": e.external_id if is_staff(user) else None, "can_edit": insider})
 
     return [one(e) for e in experts]
+
+
+def linked_outputs(session: Session, *, expert: Expert, user: User | None) -> list[Item]:
+    """The expert's linked research outputs that the reader may see, in the profile's order."""
+    found = []
+    for output_id in expert.output_ids:
+        try:
+            found.append(get_visible_item(session, spec=OUTPUTS, item_id=output_id, user=user))
+        except NotFound:
+            continue
+    return found
