@@ -1,4 +1,5 @@
-"""`duijie import`: bulk-load outputs, needs or challenge calls from a file, or the 知贝 listings from their folder."""
+"""`duijie import`: bulk-load outputs, needs, challenge calls or experts from a file, or the 知贝 listings from their
+folder."""
 
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +12,7 @@ from sqlmodel import Session
 
 from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_engine
 
-KINDS = ("outputs", "needs", "challenges", "zhibei")
+KINDS = ("outputs", "needs", "challenges", "experts", "zhibei")
 
 
 def _progress() -> Progress:
@@ -25,13 +26,13 @@ def register(app: typer.Typer) -> None:
     @app.command("import")
     def import_cmd(
         path: Annotated[Path, typer.Argument(help="CSV/XLSX/JSON Lines file; for --kind zhibei the data folder")],
-        kind: Annotated[str, typer.Option(help="outputs, needs, challenges or zhibei")] = "outputs",
+        kind: Annotated[str, typer.Option(help="outputs, needs, challenges, experts or zhibei")] = "outputs",
         organisation: Annotated[str | None, typer.Option(help="organisation name (created if missing)")] = None,
         partial: Annotated[bool, typer.Option(help="write the valid rows even if others are bad")] = False,
         as_login: Annotated[str | None, typer.Option("--as", help="import as this user (default: as an admin)")] = None,
         data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None,
     ) -> None:
-        """Import outputs, needs or challenge calls (drafts) upserting by external id, or the 知贝 folder."""
+        """Import outputs, needs, challenge calls (drafts) or experts upserting by external id, or the 知贝 folder."""
         if kind not in KINDS:
             console.print(f"[red]--kind 应为 {' / '.join(KINDS)}[/red]")
             raise typer.Exit(2)
@@ -89,6 +90,7 @@ def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, org
     from services.catalog.accounts.vocab import OrgKind
     from services.catalog.challenges.importing import import_challenges
     from services.catalog.core.errors import AppError, localise
+    from services.catalog.experts.importing import import_experts
     from services.catalog.imports.run import Upload, run_import
     from services.catalog.imports.upsert import CHUNK
     from services.catalog.imports.zhibei import ensure_organisation
@@ -101,6 +103,13 @@ def _import_file(session: Session, engine: sa.Engine, path: Path, kind: str, org
         if organisation:
             org_kind = OrgKind.university if kind == "outputs" else OrgKind.enterprise
             org_id = ensure_organisation(session, organisation, org_kind)
+        if kind == "experts":
+            done = import_experts(session=session, user=user, upload=Upload(path.read_bytes(), path.name),
+                                  partial=partial, dry_run=False, zh=True)
+            _print_row_errors([e.model_dump() for e in done.errors])
+            console.print(f"专家: 共 {done.total} 行，新建 {done.created}，更新 {done.updated}，"
+                          f"未变 {done.unchanged}，出错 {done.failed}")
+            return
         if kind == "challenges":
             done = import_challenges(session=session, user=user, upload=Upload(path.read_bytes(), path.name),
                                      requested_org=org_id, partial=partial, dry_run=False, zh=True)

@@ -23,6 +23,18 @@ from services.catalog.challenges.schemas import (
 )
 from services.catalog.challenges.vocab import ChallengeStatus
 from services.catalog.core.tables import utcnow
+from services.catalog.experts import dispatches as expert_dispatches
+from services.catalog.experts import service as experts
+from services.catalog.experts import visits as expert_visits
+from services.catalog.experts.models import Dispatch, Expert, VisitProblem
+from services.catalog.experts.schemas import (
+    DispatchCreate,
+    ExpertCreate,
+    RatingCreate,
+    StationCreate,
+    VisitCreate,
+)
+from services.catalog.experts.vocab import ProblemStatus
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.schemas import NeedCreate, OutputCreate
 from services.catalog.items.service import create_item
@@ -56,6 +68,7 @@ def seed_demo(session: Session) -> bool:
                                           "industry_section": "制造业"})
             items[row["title"]] = create_item(session, spec=spec, user=users["admin"], data=data).id or 0
     seed_challenges(session, users=users, items=items)
+    seed_experts(session, users=users, items=items, orgs=orgs)
     session.commit()
     return True
 
@@ -145,3 +158,91 @@ def seed_challenges(session: Session, *, users: dict[str, User], items: dict[str
     challenges.decide_milestone(session, challenge=coating, user=users["admin"], milestone_id=first.id,
                                 data=MilestoneDecision(accept=True, evidence="试样硬度检测 62 HRC"), clock=_at(now))
     return [recycling, seafood, coating]
+
+
+# A dozen experts of the pool: (name, organisation, title, kinds, cluster, fields, keywords, counties, towns).
+EXPERTS = [
+    ("陈立新", "广东省科学院", "研究员", ["commissioner", "reviewer"], "新能源电池", "新能源-电池回收",
+     ["电池回收", "湿法冶金"], ["新会区", "江海区"], ["会城街道", "外海街道"]),
+    ("李教授", "五邑大学", "教授", ["commissioner", "mentor"], "新能源电池", "新能源-电池材料", ["正极材料", "回收"],
+     ["蓬江区"], ["棠下镇"]),
+    ("周敏", "五邑大学", "副教授", ["commissioner"], "高端装备", "智能制造-机器视觉", ["机器视觉", "缺陷检测"],
+     ["蓬江区", "江海区"], ["杜阮镇", "礼乐街道"]),
+    ("陈研究员", "江门市新材料研究院", "研究员", ["commissioner", "reviewer"], "现代农业与食品", "食品-保鲜",
+     ["低温等离子体", "保鲜"], ["台山市"], ["台城街道", "广海镇"]),
+    ("黄志强", "华南农业大学", "教授", ["commissioner"], "现代农业与食品", "现代农业-水稻种植", ["水稻", "病虫害"],
+     ["台山市", "恩平市"], ["斗山镇", "圣堂镇"]),
+    ("吴丽华", "仲恺农业工程学院", "副教授", ["commissioner", "mentor"], "现代农业与食品", "现代农业-柑橘种植",
+     ["陈皮", "柑橘黄龙病"], ["新会区"], ["双水镇", "三江镇"]),
+    ("梁伟", "广东工业大学", "教授", ["reviewer"], "激光与增材制造", "先进制造-激光熔覆", ["激光熔覆", "耐磨涂层"],
+     [], []),
+    ("郑海燕", "江门市科技成果转化服务中心", "高级经济师", ["broker"], "其他", "技术转移-知识产权运营",
+     ["技术转让", "专利运营"], ["蓬江区"], []),
+    ("何建军", "暨南大学", "教授", ["reviewer", "mentor"], "生物医药", "生物医药-中药现代化", ["中药", "制剂"],
+     ["鹤山市"], ["沙坪街道"]),
+    ("谭晓东", "广东省科学院", "高级工程师", ["commissioner"], "硅能源", "新能源-光伏", ["光伏", "硅片"],
+     ["开平市"], ["月山镇", "水口镇"]),
+    ("冯静", "中山大学", "副研究员", ["commissioner", "reviewer"], "大健康", "大健康-功能食品", ["功能食品", "益生菌"],
+     ["开平市", "恩平市"], ["赤坎镇", "恩城街道"]),
+    ("区志明", "五邑大学", "高级工程师", ["commissioner"], "新一代电子信息", "电子信息-工业软件", ["焊接", "机器人"],
+     ["鹤山市"], ["共和镇"]),
+]
+
+
+def seed_experts(session: Session, *, users: dict[str, User], items: dict[str, int],
+                 orgs: dict[str, Organisation]) -> list[Expert]:
+    """Twelve experts (the demo expert account speaks for the first), a work station, four dispatches (two of the
+    first expert's confirmed, two waiting) and four visits logged: two confirmed and rated, one problem confirmed
+    solved by the host."""
+    admin, now = users["admin"], utcnow()
+    pool = []
+    for n, (name, org, title, kinds, cluster, field, keywords, counties, towns) in enumerate(EXPERTS, start=1):
+        outputs = [items["工业机器人焊接路径自动规划软件"]] if name == "区志明" else []
+        pool.append(experts.create_expert(session, user=admin, clock=_at(now), data=ExpertCreate.model_validate({
+            "name": name, "organisation_name": org, "organisation_id": orgs[org].id if org in orgs else None,
+            "title": title, "rank": "正高级" if title in ("教授", "研究员") else "副高级", "kinds": kinds,
+            "clusters": [cluster], "fields": [field], "keywords": keywords, "counties": counties, "towns": towns,
+            "biography": f"{name}，{org}{title}，长期从事{field.split('-')[-1]}研究与技术服务。",
+            "languages": ["普通话", "粤语"], "availability_days": 8, "output_ids": outputs,
+            "contact": f"{name} 0750-36{n:05d}", "external_id": f"DEMO-EXP-{n:02d}",
+            "user_id": users["expert"].id if n == 1 else None})))
+    station = expert_dispatches.create_station(session, user=admin, clock=_at(now), data=StationCreate(
+        name="恩平市圣堂镇科技特派员工作站", county="恩平市", town="圣堂镇"))
+    start, end = (now - timedelta(days=90)).date(), (now + timedelta(days=180)).date()
+
+    def dispatch(expert: Expert, **host: object) -> Dispatch:
+        data = DispatchCreate.model_validate({"expert_id": expert.id, "start_on": start.isoformat(),
+                                              "end_on": end.isoformat(), "days_per_month": 2, **host})
+        return expert_dispatches.create_dispatch(session, user=admin, data=data, clock=_at(now))
+
+    firm = dispatch(pool[0], host_kind="enterprise", host_org_id=orgs["新会锂能电池有限公司"].id, town="会城街道",
+                    goals="退役电池黑粉湿法回收工艺优化")
+    village = dispatch(pool[0], host_kind="town", county="台山市", town="斗山镇", village="浮石村",
+                       goals="农村分布式储能电池安全巡检")
+    # two more wait for their experts, who have no accounts yet, to confirm
+    dispatch(pool[3], host_kind="enterprise", host_org_id=orgs["台山海味食品有限公司"].id, town="广海镇",
+             goals="即食海鲜冷藏保鲜技术指导")
+    dispatch(pool[4], host_kind="station", station_id=station.id, goals="工作站驻点服务：水稻病虫害绿色防控")
+    for row, host in ((firm, users["battery"]), (village, admin)):
+        for who in (users["expert"], host):
+            expert_dispatches.confirm_dispatch(session, dispatch=row, user=who, clock=_at(now))
+    logged = []
+    for row, days_ago, hours, work, problems in (
+            (firm, 60, 6.0, "调研黑粉来源与现有浸出工艺", [("浸出液镍钴分离效率低", True), ("废水氨氮超标", False)]),
+            (firm, 30, 5.0, "萃取段工艺参数调整试验", [("萃取剂损耗大", True)]),
+            (village, 20, 3.5, "村级储能柜安全巡检与培训", [("储能柜散热不足", False)]),
+            (firm, 7, 4.5, "中试线操作培训", [])):
+        logged.append(expert_visits.log_visit(session, dispatch=row, user=users["expert"], clock=_at(now),
+                                              data=VisitCreate.model_validate({
+                                                  "visit_on": (now - timedelta(days=days_ago)).date().isoformat(),
+                                                  "hours": hours, "place": "新会锂能回收车间" if row is firm else "斗山镇浮石村",
+                                                  "work_done": work,
+                                                  "problems": [{"text": t, "solved": s} for t, s in problems]})))
+    for visit, rating in zip(logged[:2], (5, 4), strict=True):
+        expert_visits.confirm_visit(session, visit=visit, dispatch=firm, user=users["battery"], clock=_at(now))
+        expert_visits.rate_visit(session, visit=visit, dispatch=firm, user=users["battery"], clock=_at(now),
+                                 data=RatingCreate(rating=rating, comment="服务到位"))
+    first = session.exec(select(VisitProblem).where(VisitProblem.visit_id == logged[0].id,
+                                                    VisitProblem.status == ProblemStatus.solved)).one()
+    expert_visits.confirm_problem(session, problem=first, dispatch=firm, user=users["battery"], clock=_at(now))
+    return pool

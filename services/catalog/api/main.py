@@ -7,13 +7,17 @@ from services.catalog.api.routes import (
     challenges,
     changes,
     contracts,
+    dispatches,
+    experts,
     imports,
     items,
     matches,
     notifications,
     organisations,
+    stations,
     stats,
     users,
+    visits,
     workflow,
 )
 
@@ -22,7 +26,7 @@ ROUTERS = (
     auth.router, organisations.router, users.router, imports.router, matches.router,
     items.outputs_router, items.needs_router, changes.router,
     workflow.router, workflow.queue_router, contracts.router, notifications.router, stats.router,
-    challenges.router,
+    challenges.router, experts.router, stations.router, dispatches.router, visits.router,
 )
 
 api_router = APIRouter(prefix="/api/v1")

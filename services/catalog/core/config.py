@@ -4,7 +4,7 @@ from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.service_token import DEV_SERVICE_TOKEN, development_only, refuse_development_token
@@ -54,6 +54,8 @@ class CatalogSettings(BaseSettings):
     outbox_max_attempts: int = 12
     challenge_attachment_max_mb: float = 10.0  # one PDF attached to a challenge application
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
+    # the plan's count of technical problems solved by 科技特派员 (host-confirmed), shown against the progress
+    expert_problem_target: int = Field(1000, ge=1)
 
     @property
     def import_job_stale(self) -> timedelta:

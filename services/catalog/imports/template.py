@@ -15,7 +15,7 @@ DATA_SHEET = "数据"
 CHOICES_SHEET = "选项"
 HELP_SHEET = "说明"
 _ROWS_WITH_LISTS = 5000
-MULTI_CHOICE = frozenset({"cooperation_modes", "org_kinds"})
+MULTI_CHOICE = frozenset({"cooperation_modes", "org_kinds", "kinds", "clusters"})
 
 
 def template_bytes(kind: ItemKind) -> bytes:

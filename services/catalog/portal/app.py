@@ -34,14 +34,18 @@ def portal_router() -> APIRouter:
         challenge_apply,
         challenge_review,
         challenges,
+        dispatch_board,
         enterprise,
+        expert_host,
+        expert_work,
+        experts,
         inbox,
         university,
     )
 
     router = APIRouter(dependencies=[Depends(require_csrf)])
     for module in (account, enterprise, university, inbox, broker, bureau, challenges, challenge_apply,
-                   challenge_review, public):
+                   challenge_review, experts, expert_work, expert_host, dispatch_board, public):
         router.include_router(module.router)
     return router
 

@@ -1,4 +1,5 @@
-"""The science bureau's dashboard: turnover charts, the funnel, supply–demand coverage and unmet needs."""
+"""The science bureau's dashboard: turnover charts, the funnel, supply–demand coverage, unmet needs, and the
+科技特派员 plan's progress (problems solved against the target, visits and hours by county and town, coverage)."""
 
 from datetime import date
 from typing import Any
@@ -8,6 +9,8 @@ from fastapi.responses import Response
 
 from services.catalog.accounts.vocab import STAFF
 from services.catalog.challenges import stats as challenge_stats
+from services.catalog.experts import stats as expert_stats
+from services.catalog.experts.visits import today
 from services.catalog.portal.charts import bar_chart, funnel_chart
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
@@ -23,6 +26,10 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _year(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and 2000 <= int(text) <= 2100 else None
 
 
 @router.get("/bureau")
@@ -61,8 +68,10 @@ def dashboard(page: PageDep) -> Response:
         [(tr("悬赏总额", "Offered"), float(ch.bounty.offered_yuan) / 10_000),
          (tr("已承诺", "Committed"), float(ch.bounty.committed_yuan) / 10_000),
          (tr("已拨付", "Released"), float(ch.bounty.released_yuan) / 10_000)], horizontal=True)
+    plan_year = _year(params.get("plan_year")) or today(page.request.app.state.clock).year
+    plan = expert_stats.expert_stats(page.session, year=plan_year, target=page.settings.expert_problem_target)
     query: dict[str, Any] = {k: v for k, v in {"date_from": date_from, "date_to": date_to, "region": region,
                                                  "cluster": cluster}.items() if v}
-    return page.render("dashboard.html", s=s, ch=ch, charts=charts, threshold=threshold, filters=query,
+    return page.render("dashboard.html", s=s, ch=ch, plan=plan, charts=charts, threshold=threshold, filters=query,
                        clusters=[c.value for c in Cluster],
                        export_query="&".join(f"{k}={v}" for k, v in query.items()))
