@@ -10,6 +10,10 @@ from shared.vocab import ChangeOp, ItemKind
 SERVICE_TOKEN_HEADER = "Authorization"
 
 
+# the status in which each kind is offered as a candidate
+MATCHABLE_STATUS = {ItemKind.output: "published", ItemKind.need: "open", ItemKind.expert: "active"}
+
+
 class CatalogItem(BaseModel):
     """What the matcher needs to know about one research output or technology need."""
 
@@ -33,8 +37,8 @@ class CatalogItem(BaseModel):
 
     @property
     def matchable(self) -> bool:
-        """Only published outputs and open needs are ever offered as candidates."""
-        return self.status == ("published" if self.kind is ItemKind.output else "open")
+        """Only published outputs, open needs and active experts are ever offered as candidates."""
+        return self.status == MATCHABLE_STATUS[self.kind]
 
 
 class ChangeEvent(BaseModel):

@@ -4,10 +4,11 @@ from enum import StrEnum
 
 
 class ItemKind(StrEnum):
-    """The two sides of a match."""
+    """What the matcher indexes: the two sides of a match, and the experts who can serve a need."""
 
     output = "output"
     need = "need"
+    expert = "expert"
 
 
 class Maturity(StrEnum):

@@ -9,8 +9,8 @@ from shared.vocab import ItemKind
 MAX_TERMS = 6
 # shared words this common in any Chinese text (同时, 影响, 存在, 国内, 各种) say nothing about why two items match
 FILLER_IDF = 5.0
-_KIND_ZH = {ItemKind.output: "该成果", ItemKind.need: "该需求"}
-_KIND_EN = {ItemKind.output: "This output", ItemKind.need: "This need"}
+_KIND_ZH = {ItemKind.output: "该成果", ItemKind.need: "该需求", ItemKind.expert: "该专家"}
+_KIND_EN = {ItemKind.output: "This output", ItemKind.need: "This need", ItemKind.expert: "This expert"}
 
 
 def _level(x: float) -> tuple[str, str]:

@@ -70,6 +70,9 @@ def _required_maturity(need: CatalogItem, today: date) -> int | None:
     return None
 
 
+_NEED_AND_OUTPUT = {ItemKind.need, ItemKind.output}
+
+
 @dataclass(frozen=True)
 class QuerySide:
     """What the adjustments read of the query item, worked out once for all its candidates."""
@@ -106,7 +109,7 @@ def shared_keys(side: QuerySide, cand: CatalogItem) -> tuple[str, ...]:
             keys.append("city")
         elif qp and qp == cp:
             keys.append("province")
-    if query.kind is not cand.kind:  # a need and an output: does the output's maturity fit the need's horizon?
+    if {query.kind, cand.kind} == _NEED_AND_OUTPUT:  # does the output's maturity fit the need's horizon?
         if query.kind is ItemKind.need:
             required, have = side.step, _maturity_step(cand.maturity)
         else:

@@ -85,7 +85,8 @@ def load_snapshot(index: MatchIndex, data_dir: Path, identity: dict[str, Any]) -
         return False
     directory = data_dir / "snapshots" / manifest["snapshot"]
     for kind in ItemKind:
-        index[kind].load(directory / kind.value)
+        if (directory / kind.value).is_dir():  # a snapshot from before experts were indexed holds none
+            index[kind].load(directory / kind.value)
     index.cursor = int(manifest["cursor"])
     index.catalog_seq = None  # the catalog has moved on since: unknown until the next poll
     return True

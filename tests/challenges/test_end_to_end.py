@@ -3,42 +3,22 @@ challenge, the matcher proposes solvers and three are invited, three organisatio
 (a fourth refused for a conflict of interest), award, two milestones accepted, a contract and the challenge
 figures in the statistics."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from services.catalog.matching import client as matcher_client
-from services.matcher import build
-from services.matcher import main as matcher_main
-from shared.schemas import ChangesPage
 from tests.challenges.helpers import INDICATORS, Clock, People, application_body, make_people, scores
 from tests.conftest import Catalog
-from tests.matcher.conftest import settings_for
+from tests.inprocess_matcher import matcher, sync
+
+__all__ = ["matcher"]  # the fixture
 
 OUTPUTS = {
     "uni1": ("废旧锂电池正极材料湿法回收技术", "选择性浸出回收镍钴锰锂，回收率98%，成本低"),
     "uni2": ("三元电池黑粉萃取分离工艺", "退役动力电池黑粉中镍钴锰的萃取分离与再生"),
     "uni3": ("动力电池梯次利用检测装备", "退役电池快速分选与健康状态评估"),
 }
-
-
-@pytest.fixture
-def matcher(catalog: Catalog, tmp_path, embedder, monkeypatch) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    """The real matcher in-process (as in tests/test_api_fuzz.py), reached through the catalog's matching client."""
-    monkeypatch.setattr(build, "load_embedder", lambda spec: embedder)
-    settings = settings_for(tmp_path / "matcher", service_token=catalog.settings.service_token)
-    with TestClient(matcher_main.create_app(settings)) as client:
-        client.headers["Authorization"] = f"Bearer {catalog.settings.service_token}"
-        monkeypatch.setattr(matcher_client, "_client", lambda base_url, token: client)
-        yield client
-
-
-def _sync(catalog: Catalog, matcher: TestClient) -> None:
-    page = ChangesPage.model_validate(catalog.client.get("/api/v1/changes", params={"after": 0},
-                                                         headers=catalog.service_headers()).json())
-    matcher.app.state.matcher.apply(page.changes, page.last_seq)  # type: ignore[attr-defined]
 
 
 def test_an_unmet_need_becomes_a_challenge_and_runs_to_accepted_milestones(catalog: Catalog, clock: Clock,
@@ -50,7 +30,7 @@ def test_an_unmet_need_becomes_a_challenge_and_runs_to_accepted_milestones(catal
     outputs = {who: p.ok(who, "POST", "/outputs", 201, json={"title": t, "summary": s, "cluster": "新能源电池",
                                                              "keywords": ["电池", "回收"]})
                for who, (t, s) in OUTPUTS.items()}
-    _sync(catalog, matcher)
+    sync(catalog, matcher)
 
     # The bureau turns the need into a challenge in one step and publishes it.
     deadline = clock.now + timedelta(days=10)

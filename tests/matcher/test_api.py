@@ -66,7 +66,7 @@ def test_match_and_status_follow_the_catalog(tmp_path, catalog):
             assert time.monotonic() < deadline
             time.sleep(0.05)
         status = MatcherStatus.model_validate(client.get("/v1/status", headers=AUTH).json())
-        assert status.items == {"output": 8, "need": 0} and status.cursor == feed.last_seq
+        assert status.items == {"output": 8, "need": 0, "expert": 0} and status.cursor == feed.last_seq
         assert status.model == "usem3" and status.dimension == 512 and status.index_type == "flat-ip"
 
         # a need written to the catalog has matches within 2 s
@@ -110,4 +110,4 @@ def test_rebuild_index_command_refollows_from_zero(tmp_path, catalog, embedder, 
     assert result.exit_code == 0, result.output
     rebuilt = Matcher(settings_for(tmp_path), embedder)
     assert rebuilt.load()
-    assert rebuilt.index.counts() == {"output": 8, "need": 0} and rebuilt.index.cursor == feed.last_seq
+    assert rebuilt.index.counts() == {"output": 8, "need": 0, "expert": 0} and rebuilt.index.cursor == feed.last_seq

@@ -7,31 +7,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.catalog.matching import client as matcher_client
-from services.matcher import build
-from services.matcher import main as matcher_main
-from shared.schemas import ChangesPage
 from tests.catalog.test_permissions import fast_user
 from tests.conftest import Catalog
-from tests.matcher.conftest import settings_for
+from tests.inprocess_matcher import matcher, sync
 
+__all__ = ["matcher"]  # the fixture
 API = "/api/v1"
 
 
 @pytest.fixture
-def matcher_api(catalog: Catalog, tmp_path, embedder, monkeypatch):  # type: ignore[no-untyped-def]
+def matcher_api(matcher: TestClient) -> TestClient:
     """A matcher app, fed from the catalog's change feed, that the catalog's client reaches in-process."""
-    monkeypatch.setattr(build, "load_embedder", lambda spec: embedder)
-    settings = settings_for(tmp_path / "matcher", service_token=catalog.settings.service_token)
-    with TestClient(matcher_main.create_app(settings)) as client:
-        client.headers["Authorization"] = f"Bearer {catalog.settings.service_token}"
-        monkeypatch.setattr(matcher_client, "_client", lambda base_url, token: client)
-        yield client
+    return matcher
 
 
 def _sync(catalog: Catalog, matcher_api: TestClient) -> None:
-    r = catalog.client.get(f"{API}/changes", params={"after": 0}, headers=catalog.service_headers())
-    page = ChangesPage.model_validate(r.json())
-    matcher_api.app.state.matcher.apply(page.changes, page.last_seq)  # type: ignore[attr-defined]
+    sync(catalog, matcher_api)
 
 
 def _post(catalog: Catalog, kind: str, headers: dict[str, str], **body: Any) -> int:

@@ -79,7 +79,8 @@ def _catalog_candidates(db: Path) -> dict[ItemKind, set[int]]:
     with sqlite3.connect(db) as conn:
         outputs = {r[0] for r in conn.execute("SELECT id FROM research_output WHERE status = 'published'")}
         needs = {r[0] for r in conn.execute("SELECT id FROM tech_need WHERE status = 'open'")}
-    return {ItemKind.output: outputs, ItemKind.need: needs}
+        experts = {r[0] for r in conn.execute("SELECT id FROM expert WHERE active")}
+    return {ItemKind.output: outputs, ItemKind.need: needs, ItemKind.expert: experts}
 
 
 def test_kill_9_during_a_10k_import(tmp_path, embedder):

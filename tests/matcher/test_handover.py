@@ -46,7 +46,7 @@ def test_a_new_replica_starts_from_its_peers_snapshot(tmp_path: Path, embedder, 
         with TestClient(matcher_main.create_app(newcomer_settings)) as newcomer:
             matcher = newcomer.app.state.matcher  # type: ignore[attr-defined]
             status = newcomer.get("/v1/status", headers=AUTH).json()
-            assert status["cursor"] == feed.last_seq and status["items"] == {"output": 8, "need": 1}
+            assert status["cursor"] == feed.last_seq and status["items"] == {"output": 8, "need": 1, "expert": 0}
             assert matcher.encoded_items == 0  # nothing re-encoded
             assert newcomer.post("/v1/match", json=ask, headers=AUTH).json()["results"] == expected
     assert not list((tmp_path / "peer").glob(".handover-*"))  # the pinned copy went once it was sent
@@ -104,7 +104,7 @@ async def test_a_new_replica_starts_from_a_shared_folder_and_follows_the_feed_fr
     ask = MatchRequest(target=ItemKind.output, text="锂电池隔膜耐高温", k=5)
 
     newcomer = build.build_matcher(settings_for(tmp_path / "newcomer", snapshot_from=str(shared)))
-    assert newcomer.index.cursor == feed.last_seq and newcomer.index.counts() == {"output": 8, "need": 1}
+    assert newcomer.index.cursor == feed.last_seq and newcomer.index.counts() == {"output": 8, "need": 1, "expert": 0}
     assert newcomer.encoded_items == 0  # nothing re-encoded
     assert newcomer.match(ask).results == peer.match(ask).results
     assert not list((tmp_path / "newcomer").glob(".incoming-*"))
@@ -132,7 +132,7 @@ def test_a_folder_snapshot_of_other_models_is_refused(tmp_path: Path, embedder, 
     with caplog.at_level("WARNING", logger=handover.__name__):
         newcomer = build.build_matcher(settings_for(tmp_path / "newcomer", snapshot_from=str(folder)))
     assert "not adopted" in caplog.text and "'model_version': 'other'" in caplog.text
-    assert newcomer.index.cursor == 0 and newcomer.index.counts() == {"output": 0, "need": 0}
+    assert newcomer.index.cursor == 0 and newcomer.index.counts() == {"output": 0, "need": 0, "expert": 0}
     assert persist.read_manifest(tmp_path / "newcomer") is None
     assert not (tmp_path / "newcomer" / "snapshots").exists()
 
@@ -149,7 +149,7 @@ def test_a_data_folder_with_a_snapshot_of_its_own_keeps_it(tmp_path: Path, embed
 
     newcomer = build.build_matcher(settings_for(tmp_path / "newcomer", snapshot_from=str(folder)))
     assert persist.read_manifest(tmp_path / "newcomer") == before
-    assert newcomer.index.cursor == 1 and newcomer.index.counts() == {"output": 0, "need": 1}
+    assert newcomer.index.cursor == 1 and newcomer.index.counts() == {"output": 0, "need": 1, "expert": 0}
 
 
 def test_a_folder_whose_owner_saves_while_it_is_copied_gives_its_newer_snapshot(tmp_path: Path, embedder,  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ def test_deleted_and_unpublished_items_never_return(make_matcher):
     assert 1 not in _ids(matcher)
     matcher.apply(feed.put(OUTPUTS[7].model_copy(update={"status": "archived"}), op=ChangeOp.update))
     assert 8 not in _ids(matcher)
-    assert matcher.index.counts() == {"output": 6, "need": 0}
+    assert matcher.index.counts() == {"output": 6, "need": 0, "expert": 0}
 
 
 def test_update_replaces_the_old_text(make_matcher):

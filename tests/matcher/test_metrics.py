@@ -18,7 +18,7 @@ def test_matcher_metrics(matcher_client: TestClient) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}"}
     assert matcher_client.post("/v1/match", json={"text": "锂电池隔膜", "target": "output"}, headers=auth).status_code == 200
     families = _families(matcher_client.get("/metrics", headers=auth).text)
-    assert {s.labels["kind"]: s.value for s in families["duijie_matcher_index_items"]} == {"output": 8, "need": 0}
+    assert {s.labels["kind"]: s.value for s in families["duijie_matcher_index_items"]} == {"output": 8, "need": 0, "expert": 0}
     assert [s.value for s in families["duijie_matcher_lag_changes"]] == [0]
     assert [s.value for s in families["duijie_matcher_catalog_head"]] == [feed.last_seq]
     assert [s.value for s in families["duijie_matcher_items_encoded"] if s.name.endswith("_total")] == [8]

@@ -21,7 +21,7 @@ def test_snapshot_round_trip(make_matcher, tmp_path):
     again = make_matcher()
     assert again.load()
     assert again.index.cursor == feed.last_seq
-    assert again.index.counts() == {"output": 7, "need": 0}
+    assert again.index.counts() == {"output": 7, "need": 0, "expert": 0}
     after = again.match(QUERY)
     assert [(r.id, round(r.score, 5)) for r in after.results] == [(r.id, round(r.score, 5)) for r in before.results]
     snapshots = list((tmp_path / "matcher" / "snapshots").iterdir())
@@ -59,7 +59,7 @@ def test_model_mismatch_refuses_the_old_index(make_matcher, tmp_path, embedder):
 
     again = make_matcher()
     assert not again.load()
-    assert again.index.cursor == 0 and again.index.counts() == {"output": 0, "need": 0}
+    assert again.index.cursor == 0 and again.index.counts() == {"output": 0, "need": 0, "expert": 0}
     # re-following the feed from 0 rebuilds it, and the new snapshot carries the current model
     again.apply(feed.after(again.index.cursor, 100), feed.last_seq)
     again.save(force=True)

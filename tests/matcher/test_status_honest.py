@@ -53,7 +53,7 @@ async def test_lag_shows_while_a_large_page_is_applied_and_is_unknown_after_a_re
 
 
 def _status(lag: int, cursor: int = 100) -> MatcherStatus:
-    return MatcherStatus(items={"output": 7, "need": 3}, cursor=cursor, catalog_seq=cursor + lag, lag=lag,
+    return MatcherStatus(items={"output": 7, "need": 3, "expert": 0}, cursor=cursor, catalog_seq=cursor + lag, lag=lag,
                          items_per_second=25.0 if lag else None, eta_seconds=lag / 25.0 if lag else 0.0,
                          model="usem3", dimension=512, index_type="flat")
 

@@ -535,6 +535,13 @@ def _notify_owner(session: Session, challenge: Challenge, *, subject: str, body:
 # --- review -----------------------------------------------------------------------------------------------
 
 
+def conflicted_organisations(session: Session, *, challenge: Challenge, user: User) -> set[int | None]:
+    """The organisations whose experts may not review this call: the owner's and each applicant's; the owner and
+    admins ask (403 for others)."""
+    _require_manager(user, challenge)
+    return {challenge.owner_org_id, *(a.lead_org_id for a in repo.submitted_applications(session, challenge=challenge))}
+
+
 def assign_reviewer(session: Session, *, challenge: Challenge, user: User, reviewer_id: int,
                     clock: Clock = utcnow) -> ChallengeReviewer:
     """Assign an expert once applications are closed; one from an applicant's organisation is refused (409)."""

@@ -53,6 +53,14 @@ def get_expert(session: Session, *, expert_id: int, user: User | None, for_updat
     return expert
 
 
+def active_by_ids(session: Session, *, expert_ids: list[int]) -> dict[int, Expert]:
+    """The experts of the pool among these ids (those taken out of it are left out), by id."""
+    if not expert_ids:
+        return {}
+    rows = session.exec(select(Expert).where(col(Expert.id).in_(expert_ids), col(Expert.active))).all()
+    return {e.id: e for e in rows if e.id is not None}
+
+
 def lock_expert(session: Session, *, expert_id: int) -> Expert | None:
     """An expert's row, locked until the transaction ends: dispatches and visits of one expert are checked
     against their time one after another."""

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from services.catalog.core.inputs import Keywords, RowId, StrictInput, Version
 from services.catalog.experts.vocab import DispatchStatus, ExpertKind, HostKind, ProblemStatus
+from shared.schemas import Explanation
 from shared.vocab import Cluster
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -118,6 +119,24 @@ class ExpertPublic(BaseModel):
     updated_at: datetime
     version: int
     can_edit: bool = Field(False, description="the caller is staff or this expert")
+
+
+class ExpertMatch(BaseModel):
+    """An expert ranked for a need: the profile as the reader may see it, the score and why."""
+
+    expert: ExpertPublic
+    score: float = Field(description="in [0, 1], comparable across queries")
+    components: dict[str, float]
+    explanation: Explanation
+    account_id: int | None = Field(None, description="the expert's account, to assign as a reviewer (for the "
+                                                     "challenge's owner and admins)")
+
+
+class ExpertMatchesPublic(BaseModel):
+    """Experts ranked for a need, best first; those of the need owner's organisation are left out."""
+
+    results: list[ExpertMatch]
+    model: str
 
 
 class ExpertsPublic(BaseModel):

@@ -16,8 +16,10 @@ from services.catalog.experts.models import Expert
 from services.catalog.experts.regions import COUNTIES
 from services.catalog.experts.schemas import ExpertCreate, ExpertPublic, ExpertUpdate
 from services.catalog.experts.vocab import kind_label
+from services.catalog.experts.wire import record_change
 from services.catalog.items.kinds import OUTPUTS, Item
 from services.catalog.items.repository import get_visible as get_visible_item
+from shared.vocab import ChangeOp
 
 
 def invalid(zh: str, en: str, column: str) -> ValidationFailed:
@@ -110,7 +112,7 @@ def create_expert(session: Session, *, user: User, data: ExpertCreate, clock: Cl
     expert = Expert(**values, organisation_name=name, organisation_id=org_id, user_id=account, created_by=user.id,
                     created_at=now, updated_at=now)
     session.add(expert)
-    session.flush()
+    record_change(session, expert=expert, op=ChangeOp.create)
     return expert
 
 
@@ -139,6 +141,7 @@ def update_expert(session: Session, *, expert: Expert, user: User, data: ExpertU
         expert.updated_at = clock()
         expert.version += 1
         session.add(expert)
+        record_change(session, expert=expert, op=ChangeOp.update)
     return expert
 
 

@@ -132,7 +132,7 @@ def _value_aliases(kind: ItemKind) -> dict[str, dict[str, str]]:
     return aliases
 
 
-VALUE_ALIASES: dict[ItemKind, dict[str, dict[str, str]]] = {k: _value_aliases(k) for k in ItemKind}
+VALUE_ALIASES: dict[ItemKind, dict[str, dict[str, str]]] = {k: _value_aliases(k) for k in (ItemKind.output, ItemKind.need)}
 _SECTION_PREFIX = re.compile(r"^([A-Ta-t])[\s.、:：-]*(?=[\u3400-\u9fff])")
 
 

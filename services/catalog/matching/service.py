@@ -17,7 +17,10 @@ from services.catalog.accounts.models import User
 from services.catalog.accounts.vocab import is_staff
 from services.catalog.challenges.models import Challenge
 from services.catalog.core.config import CatalogSettings
-from services.catalog.core.errors import AppError, ValidationFailed
+from services.catalog.core.errors import AppError, Forbidden, ValidationFailed
+from services.catalog.experts import repository as experts_repository
+from services.catalog.experts import service as experts_service
+from services.catalog.experts.schemas import ExpertMatch, ExpertMatchesPublic
 from services.catalog.items.kinds import SPECS, Item
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.repository import visible_clause
@@ -27,6 +30,8 @@ from shared.schemas import CatalogItem, MatchRequest, MatchResponse, MatchResult
 from shared.vocab import ItemKind
 
 VERDICT_DEPTH = 100
+# experts asked beyond those shown, so leaving out a conflicted organisation's still fills the list
+CONFLICT_ROOM = 10
 
 
 class MatcherUnavailable(AppError):
@@ -102,15 +107,52 @@ def outputs_for_need(*, need: TechNeed, k: int = 10) -> MatchRequest:
 def outputs_for_challenge(*, challenge: Challenge, k: int = 10) -> MatchRequest:
     """The question for the outputs (and so the organisations) that could solve a challenge: asked like a new,
     unstored need made of its title, problem statement and indicators."""
+    return MatchRequest(target=ItemKind.output, item=_challenge_as_need(challenge), k=k)
+
+
+def experts_for_challenge(*, challenge: Challenge, k: int = 10) -> MatchRequest:
+    """The question for the experts of the pool who could review a challenge or help solve it (a few more than
+    shown: conflicted ones are left out afterwards)."""
+    return MatchRequest(target=ItemKind.expert, item=_challenge_as_need(challenge), k=k + CONFLICT_ROOM)
+
+
+def _challenge_as_need(challenge: Challenge) -> CatalogItem:
     indicators = "；".join(
         f"{i['name']}：{i['target']}{i.get('unit') or ''}" + (f"（{i['verification']}）" if i.get("verification") else "")
         for i in challenge.indicators)
     text = challenge.problem + (f"\n技术指标：{indicators}" if indicators else "")
     # id 0 is no stored need, so the matcher embeds this text afresh instead of reusing a stored vector
-    item = CatalogItem(kind=ItemKind.need, id=0, title=challenge.title, text=text.strip(), field=challenge.field,
+    return CatalogItem(kind=ItemKind.need, id=0, title=challenge.title, text=text.strip(), field=challenge.field,
                        cluster=challenge.cluster, region=challenge.region, status="open",
                        organisation_id=challenge.owner_org_id, deadline=challenge.deadline.date())
-    return MatchRequest(target=ItemKind.output, item=item, k=k)
+
+
+def experts_for_need(*, need: TechNeed, k: int = 10) -> MatchRequest:
+    """The question for the experts of the pool who could serve a need (a few more than shown: those of the need
+    owner's own organisation are left out afterwards)."""
+    return MatchRequest(target=ItemKind.expert, item=need_to_wire(need), k=k + CONFLICT_ROOM)
+
+
+def may_see_experts_for(*, user: User | None, need: TechNeed) -> None:
+    """Brokers, the bureau and the need's own organisation see the experts ranked for it; others get 403."""
+    if user is None or not (is_staff(user) or (user.organisation_id is not None
+                                               and user.organisation_id == need.organisation_id)):
+        raise Forbidden("只有技术经纪人、科技局和需求方可以查看为该需求推荐的专家",
+                        "Only brokers, the bureau and the need's owner see the experts ranked for it")
+
+
+def ranked_experts(*, session: Session, user: User | None, ranking: MatchResponse, conflicted: set[int | None],
+                   k: int, with_accounts: bool = False) -> ExpertMatchesPublic:
+    """The ranked experts still in the pool, those of a conflicted organisation left out, as `user` may see them;
+    `with_accounts` adds each expert's account, for a caller who assigns reviewers."""
+    pool = experts_repository.active_by_ids(session, expert_ids=[r.id for r in ranking.results])
+    kept = [(pool[r.id], r) for r in ranking.results
+            if r.id in pool and (pool[r.id].organisation_id is None or pool[r.id].organisation_id not in conflicted)][:k]
+    shown = experts_service.present(session, experts=[e for e, _ in kept], user=user)
+    return ExpertMatchesPublic(model=ranking.model, results=[
+        ExpertMatch(expert=profile, score=r.score, components=r.components, explanation=r.explanation,
+                    account_id=expert.user_id if with_accounts else None)
+        for profile, (expert, r) in zip(shown, kept, strict=True)])
 
 
 def needs_for_output(*, session: Session, output: ResearchOutput, user: User | None, k: int = 10) -> MatchRequest:

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 from sqlmodel import Session
@@ -11,6 +12,7 @@ from services.catalog.challenges import service as challenges
 from services.catalog.challenges.models import Challenge
 from services.catalog.challenges.schemas import SolversPublic
 from services.catalog.core.config import CatalogSettings
+from services.catalog.experts.schemas import ExpertMatch
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.matching import service as matching
 from services.catalog.matching.service import Candidate
@@ -57,6 +59,32 @@ def outputs_for_need(session: Session, settings: CatalogSettings, user: User, ne
                      k: int = 10) -> list[ShownCandidate] | None:
     """The outputs the matcher ranks highest for a need, or None if it is unavailable."""
     return _shown(session, settings, user, matching.outputs_for_need(need=need, k=k))
+
+
+@dataclass(frozen=True)
+class ShownExpert:
+    """An expert ranked for a need as a page renders it."""
+
+    match: ExpertMatch
+
+    def why(self, lang: str) -> Markup:
+        """The explanation in the reader's language with matched terms wrapped in <mark>."""
+        e = self.match.explanation
+        return highlight(e.en if lang == "en" else e.zh, e.matched_terms)
+
+
+def experts_for_need(session: Session, settings: CatalogSettings, user: User, need: TechNeed,
+                     k: int = 5) -> list[ShownExpert] | None:
+    """The experts of the pool the matcher ranks highest for a need (not of its owner's organisation), or None
+    if it is unavailable."""
+    try:
+        ranking = matching.ask(settings=settings, question=matching.experts_for_need(need=need, k=k))
+    except matching.MatcherUnavailable:
+        log.warning("matcher unavailable", exc_info=True)
+        return None
+    ranked = matching.ranked_experts(session=session, user=user, ranking=ranking,
+                                     conflicted={need.organisation_id}, k=k)
+    return [ShownExpert(m) for m in ranked.results]
 
 
 def solvers_for_challenge(session: Session, settings: CatalogSettings, user: User | None, challenge: Challenge,

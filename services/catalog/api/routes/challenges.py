@@ -45,6 +45,7 @@ from services.catalog.challenges.vocab import ChallengeStatus, ReviewStage
 from services.catalog.core.errors import Conflict, NotFound
 from services.catalog.core.i18n import wants_chinese
 from services.catalog.core.inputs import MAX_ID
+from services.catalog.experts.schemas import ExpertMatchesPublic
 from services.catalog.imports.run import Upload, limits_of, read_limited
 from services.catalog.imports.schemas import ImportResult
 from services.catalog.matching import service as matching
@@ -356,6 +357,20 @@ def solvers(challenge_id: IdPath, user: OptionalUser, session: SessionDep, setti
     ranked = matching.rank(session=session, settings=settings, user=user,
                            question=matching.outputs_for_challenge(challenge=challenge, k=k))
     return service.present_solvers(session, challenge=challenge, candidates=ranked.candidates, model=ranked.model)
+
+
+@router.get("/{challenge_id}/experts", response_model=ExpertMatchesPublic,
+            responses={**READ, **error_responses(403, 503, s403="only the owner and admins",
+                                                 s503="the matcher is unavailable")})
+def experts(challenge_id: IdPath, user: CurrentUser, session: SessionDep, settings: SettingsDep,
+            k: Annotated[int, Query(ge=1, le=50)] = 10) -> Any:
+    """Experts of the pool who could review this call or help solve it, best first, explained, with their accounts
+    to assign as reviewers; experts of the owner's or an applicant's organisation are left out."""
+    challenge = repo.get_visible(session, challenge_id=challenge_id, user=user)
+    conflicted = service.conflicted_organisations(session, challenge=challenge, user=user)
+    ranking = matching.ask(settings=settings, question=matching.experts_for_challenge(challenge=challenge, k=k))
+    return matching.ranked_experts(session=session, user=user, ranking=ranking, conflicted=conflicted, k=k,
+                                   with_accounts=True)
 
 
 @router.get("/{challenge_id}/invitations", response_model=list[InvitationPublic],

@@ -13,9 +13,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from services.catalog.accounts.models import User
-from services.catalog.api.deps import TokenDep, engine_for, get_optional_user
+from services.catalog.api.deps import TokenDep, engine_for, get_current_user, get_optional_user
 from services.catalog.api.params import IdPath
 from services.catalog.core.config import CatalogSettings
+from services.catalog.experts.schemas import ExpertMatchesPublic
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.repository import get_visible
@@ -51,6 +52,27 @@ async def outputs_for_need(request: Request, need_id: IdPath, token: TokenDep, k
         return matching.outputs_for_need(need=need, k=k)
 
     return await run_in_threadpool(_ranked, request, token, ask)
+
+
+@router.get("/needs/{need_id}/experts", response_model=ExpertMatchesPublic,
+            responses=error_responses(401, 403, 404, 503, s503="the matcher is unavailable"))
+async def experts_for_need(request: Request, need_id: IdPath, token: TokenDep, k: K = 10) -> ExpertMatchesPublic:
+    """Experts of the pool most likely to serve a need, best first, each with why; for brokers, the bureau and the
+    need's owner. Experts of the owner's own organisation are left out (conflict of interest)."""
+    def ranked() -> ExpertMatchesPublic:
+        settings: CatalogSettings = request.app.state.settings
+        engine = engine_for(request)
+        with Session(engine) as session:
+            user = get_current_user(get_optional_user(request, session, settings, token))
+            need = get_visible(session, spec=NEEDS, item_id=need_id, user=user)
+            assert isinstance(need, TechNeed)
+            matching.may_see_experts_for(user=user, need=need)
+            question, owner = matching.experts_for_need(need=need, k=k), need.organisation_id
+        ranking = matching.ask(settings=settings, question=question)  # no transaction waits on the matcher
+        with Session(engine) as session:
+            return matching.ranked_experts(session=session, user=user, ranking=ranking, conflicted={owner}, k=k)
+
+    return await run_in_threadpool(ranked)
 
 
 @router.get("/outputs/{output_id}/matches", response_model=MatchResponse, responses=ERRORS)

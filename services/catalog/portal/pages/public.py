@@ -16,7 +16,7 @@ from services.catalog.items.present import present_needs, present_outputs
 from services.catalog.items.repository import get_visible, list_items
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.filters import page_count, read_search
-from services.catalog.portal.matching import needs_for_output, outputs_for_need
+from services.catalog.portal.matching import experts_for_need, needs_for_output, outputs_for_need
 from services.catalog.portal.routing import PortalRoute
 from shared.vocab import Cluster, CooperationMode, Maturity
 
@@ -88,8 +88,9 @@ def need_page(need_id: IdPath, page: PageDep) -> Response:
     need = get_visible(page.session, spec=NEEDS, item_id=need_id, user=page.user)
     assert isinstance(need, TechNeed)
     is_owner = page.role_is(Role.enterprise) and page.user is not None and page.user.organisation_id == need.organisation_id
-    ranked = None
+    ranked = experts = None
     if page.user is not None and (is_owner or page.role_is(*STAFF)):
         ranked = outputs_for_need(page.session, page.settings, page.user, need)
-    return page.render("need.html", need=present_needs(page.session, needs=[need])[0], ranked=ranked,
+        experts = experts_for_need(page.session, page.settings, page.user, need)
+    return page.render("need.html", need=present_needs(page.session, needs=[need])[0], ranked=ranked, experts=experts,
                        is_owner=is_owner, posted=bool(page.request.query_params.get("posted")))
