@@ -95,11 +95,11 @@ async def create_expert(page: PageDep) -> Response:
         page.session.commit()
         return page.redirect(f"/experts/{expert.id}?done=created")
     except ValidationError as exc:
-        errors = form_errors(exc, page.lang, "__all__")
+        errors, status = form_errors(exc, page.lang, "__all__"), 422
     except AppError as exc:
         page.session.rollback()
-        errors = refusal(page, exc)
-    return _form_page(page, values=values, errors=errors, status_code=422)
+        errors, status = refusal(page, exc), exc.status_code
+    return _form_page(page, values=values, errors=errors, status_code=status)
 
 
 @router.get("/experts/{expert_id}")
@@ -140,8 +140,8 @@ async def save_expert(expert_id: IdPath, page: PageDep) -> Response:
         page.session.commit()
         return page.redirect(f"/experts/{expert_id}?done=saved")
     except ValidationError as exc:
-        errors = form_errors(exc, page.lang, "__all__")
+        errors, status = form_errors(exc, page.lang, "__all__"), 422
     except AppError as exc:
         page.session.rollback()
-        errors = refusal(page, exc)
-    return _form_page(page, values=values, errors=errors, expert=expert, status_code=422)
+        errors, status = refusal(page, exc), exc.status_code
+    return _form_page(page, values=values, errors=errors, expert=expert, status_code=status)
