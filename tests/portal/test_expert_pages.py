@@ -283,3 +283,27 @@ def test_the_dashboard_counts_progress_against_the_plan(catalog: Catalog, people
     assert 'id="kpi-problems-solved">0<' in bureau.get("/bureau?plan_year=2025").text
     export = bureau.client.get("/api/v1/experts/stats/export?year=2026")
     assert export.status_code == 200 and export.content[:2] == b"PK"
+
+
+def test_an_expert_links_their_organisations_outputs_and_the_public_sees_them(catalog: Catalog,
+                                                                              people: People) -> None:
+    p = people
+    published = p.ok("uni", "POST", "/outputs", 201, json={"title": "柑橘黄龙病快速检测试剂盒", "summary": "LAMP 检测",
+                                                          "status": "published"})
+    draft = p.ok("uni", "POST", "/outputs", 201, json={"title": "尚未发布的陈皮工艺", "summary": "草稿",
+                                                      "status": "draft"})
+    exp1 = browser(catalog, "exp1")
+    edit = f"/experts/{p.ids['profile:exp1']}/edit"
+    form_page = exp1.get(edit).text
+    assert "柑橘黄龙病快速检测试剂盒" in form_page and "尚未发布的陈皮工艺" not in form_page  # what they may see
+    assert "linked-outputs" not in browser(catalog, "bureau").get(f"/experts/{p.ids['profile:exp2']}/edit").text
+    version = re.search(r'name="version" value="(\d+)"', form_page).group(1)  # type: ignore[union-attr]
+    form = {"version": version, "name": "李明", "organisation_name": "五邑大学", "kinds": ["commissioner"],
+            "clusters": [], "fields": "", "keywords": "", "biography": "", "languages": "", "counties": ["新会区"],
+            "towns": "", "availability_days": "8", "contact": "",
+            "output_ids": [str(published["id"])]}
+    _location(exp1.post(edit, form))
+    profile = browser(catalog, None).get(f"/experts/{p.ids['profile:exp1']}").text
+    assert f'data-id="{published["id"]}"' in profile and "柑橘黄龙病快速检测试剂盒" in profile
+    _both_languages(exp1, edit, form | {"version": str(int(version) + 1), "output_ids": [str(draft["id"])]},
+                    f"成果 {draft['id']} 不存在或不属于专家所在单位", "is not of the expert's organisation")
