@@ -118,9 +118,16 @@ def test_profiles_are_created_and_edited_by_staff_and_the_expert_only(catalog: C
            "towns": "", "fields": "", "keywords": "", "languages": "", "biography": "", "availability_days": "4",
            "contact": "", "external_id": "JM-001"}
     _both_languages(bureau, "/experts/new", new | {"availability_days": "40"}, "数值过大", "less than or equal to 31")
-    created = _location(bureau.post("/experts/new", new))
+    created = _location(bureau.post("/experts/new", new)).split("?")[0]
     assert "赵强" in bureau.get(created).text and "JM-001" not in browser(catalog, None).get(created).text
     _both_languages(bureau, "/experts/new", new, "已有外部编号", "external id 'JM-001' exists", status=409)
+    # Staff take an expert out of the pool: gone from the public directory, still on the board.
+    out = bureau.get(created + "/edit").text
+    version = re.search(r'name="version" value="(\d+)"', out).group(1)  # type: ignore[union-attr]
+    _location(bureau.post(created + "/edit", new | {"version": version, "towns": ""}))  # "active" left unticked
+    assert "赵强" not in browser(catalog, None).get("/experts").text and "赵强" in bureau.get("/bureau/dispatches").text
+    assert browser(catalog, None).get(created).status_code == 404
+    assert 'id="expert-active"' not in exp1.get(mine).text  # an expert cannot take themself out
     # The form refuses without its CSRF token.
     assert bureau.client.post("/experts/new", data=new).status_code == 403
 
@@ -224,14 +231,14 @@ def test_the_dispatch_board_creates_dispatches_and_stations(catalog: Catalog, pe
                     "more than the 8 days a month", status=409)
     _both_languages(bureau, "/bureau/dispatches", form | {"end_on": "2025-12-31"}, "结束日期不能早于开始日期",
                     "end_on must not be before start_on")
-    _both_languages(bureau, "/bureau/dispatches", form | {"goals": ""}, "", "")
+    _both_languages(bureau, "/bureau/dispatches", form | {"goals": ""}, "此项必填", "Field required")
     assert "柑橘黄龙病防控" in bureau.post("/bureau/dispatches", form | {"days_per_month": "5"}).text
     # A work station from the region list; a dispatch to it; the same name in that town again is refused.
     station = {"name": "新会区双水镇科技特派员工作站", "place": "新会区|双水镇"}
     assert _location(bureau.post("/bureau/stations", station)).endswith("#stations")
     _both_languages(bureau, "/bureau/stations", station, "该镇街已有同名工作站", "A work station of that name exists",
                     status=409)
-    _both_languages(bureau, "/bureau/stations", station | {"place": ""}, "", "")
+    _both_languages(bureau, "/bureau/stations", station | {"place": ""}, "内容过短", "at least 1 character")
     assert browser(catalog, "exp1").post("/bureau/stations", station | {"name": "另一站"}).status_code == 403
     _location(broker.post("/bureau/dispatches", town_body_form(p)))
     # Staff speak for the town: the dispatch shows on their host page to confirm.

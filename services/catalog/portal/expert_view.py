@@ -54,6 +54,7 @@ def stored_profile(expert: Expert) -> dict[str, Any]:
                               for name in TEXT}
     values |= {name: "，".join(getattr(expert, name)) for name in LINES}
     values |= {name: [str(v) for v in getattr(expert, name)] for name in CHECKS}
+    values["active"] = expert.active
     return values
 
 

@@ -136,9 +136,12 @@ async def save_expert(expert_id: IdPath, page: PageDep) -> Response:
     """Save the profile; a stale version or a bad region is explained on the form."""
     user, expert = _editable(page, expert_id)
     form = await page.request.form()
-    values = profile_values(form) | {"version": str(form.get("version") or "")}
+    values = profile_values(form) | {"version": str(form.get("version") or ""), "active": bool(form.get("active"))}
     try:
-        body = ExpertUpdate.model_validate({**profile_data(values, names=UPDATE), "version": form.get("version")})
+        data = profile_data(values, names=UPDATE) | {"version": form.get("version")}
+        if is_staff(user):  # only staff take an expert out of the pool or put them back
+            data["active"] = bool(form.get("active"))
+        body = ExpertUpdate.model_validate(data)
         service.update_expert(page.session, expert=expert, user=user, data=body, clock=page.request.app.state.clock)
         page.session.commit()
         return page.redirect(f"/experts/{expert_id}?done=saved")
