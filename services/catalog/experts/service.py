@@ -18,6 +18,7 @@ from services.catalog.experts.schemas import ExpertCreate, ExpertPublic, ExpertU
 from services.catalog.experts.vocab import kind_label
 from services.catalog.experts.wire import record_change
 from services.catalog.items.kinds import OUTPUTS, Item
+from services.catalog.items.repository import ListQuery, list_items
 from services.catalog.items.repository import get_visible as get_visible_item
 from shared.vocab import ChangeOp
 
@@ -171,3 +172,13 @@ def linked_outputs(session: Session, *, expert: Expert, user: User | None) -> li
         except NotFound:
             continue
     return found
+
+
+def outputs_to_link(session: Session, *, expert: Expert, user: User) -> list[Item]:
+    """The outputs a profile may link, as the editor sees them: the linked ones, then the rest of its organisation's."""
+    if expert.organisation_id is None:
+        return []
+    linked = linked_outputs(session, expert=expert, user=user)
+    others, _ = list_items(session, spec=OUTPUTS, user=user,
+                           query=ListQuery(organisation_id=expert.organisation_id, sort="title", page_size=100))
+    return [*linked, *(o for o in others if o.id not in expert.output_ids)]

@@ -19,7 +19,7 @@ PROBLEM = {ProblemStatus.open: ("待解决", "Open"), ProblemStatus.solved: ("�
 TEXT = ("name", "organisation_name", "title", "rank", "biography", "availability_days", "contact", "external_id",
         "organisation_id", "user_id")
 LINES = ("fields", "keywords", "languages", "towns")
-CHECKS = ("kinds", "clusters", "counties")
+CHECKS = ("kinds", "clusters", "counties", "output_ids")
 
 
 def labels(lang: str) -> dict[str, Any]:
@@ -53,7 +53,8 @@ def stored_profile(expert: Expert) -> dict[str, Any]:
     values: dict[str, Any] = {name: "" if getattr(expert, name, None) is None else str(getattr(expert, name))
                               for name in TEXT}
     values |= {name: "，".join(getattr(expert, name)) for name in LINES}
-    values |= {name: list(getattr(expert, name)) for name in CHECKS}
+    values |= {name: [str(v) for v in getattr(expert, name)] for name in CHECKS}
+    values["active"] = expert.active
     return values
 
 

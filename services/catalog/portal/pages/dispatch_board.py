@@ -94,11 +94,11 @@ async def create_dispatch(page: PageDep) -> Response:
         page.session.commit()
         return page.redirect(f"/bureau/dispatches?done=created#dispatch-{dispatch.id}")
     except ValidationError as exc:
-        errors = form_errors(exc, page.lang, "__all__")
+        errors, status = form_errors(exc, page.lang, "__all__"), 422
     except AppError as exc:
         page.session.rollback()
-        errors = refusal(page, exc)
-    return board(page, values=values, errors=_place_errors(errors), status_code=422)
+        errors, status = refusal(page, exc), exc.status_code
+    return board(page, values=values, errors=_place_errors(errors), status_code=status)
 
 
 @router.post("/bureau/dispatches/{dispatch_id}/cancel")
@@ -131,8 +131,8 @@ async def create_station(page: PageDep) -> Response:
             raise Conflict("该镇街已有同名工作站", "A work station of that name exists in that town") from exc
         return page.redirect("/bureau/dispatches?done=station#stations")
     except ValidationError as exc:
-        errors = form_errors(exc, page.lang, "__all__")
+        errors, status = form_errors(exc, page.lang, "__all__"), 422
     except AppError as exc:
         page.session.rollback()
-        errors = refusal(page, exc)
-    return board(page, station=values, station_errors=_place_errors(errors), status_code=422)
+        errors, status = refusal(page, exc), exc.status_code
+    return board(page, station=values, station_errors=_place_errors(errors), status_code=status)

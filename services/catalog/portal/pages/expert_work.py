@@ -125,11 +125,11 @@ async def log_visit(dispatch_id: IdPath, page: PageDep) -> Response:
         page.session.commit()
         return page.redirect(f"/expert?done=logged#dispatch-{dispatch_id}")
     except ValidationError as exc:
-        errors = form_errors(exc, page.lang, "__all__")
+        errors, status = form_errors(exc, page.lang, "__all__"), 422
     except AppError as exc:
         page.session.rollback()
-        errors = refusal(page, exc)
-    return _visit_page(page, dispatch, values=values, errors=errors, status_code=422)
+        errors, status = refusal(page, exc), exc.status_code
+    return _visit_page(page, dispatch, values=values, errors=errors, status_code=status)
 
 
 def split_lines(text: str) -> list[str]:

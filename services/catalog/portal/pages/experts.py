@@ -17,6 +17,7 @@ from services.catalog.experts import service
 from services.catalog.experts.models import Expert
 from services.catalog.experts.schemas import ExpertCreate, ExpertUpdate
 from services.catalog.experts.vocab import ExpertKind
+from services.catalog.items.models import ResearchOutput
 from services.catalog.items.present import present_outputs
 from services.catalog.portal.challenge_view import form_errors, refusal
 from services.catalog.portal.context import PageContext, PageDep
@@ -29,7 +30,7 @@ router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 CREATE = ("name", "organisation_name", "organisation_id", "title", "rank", "kinds", "fields", "clusters", "keywords",
           "biography", "languages", "counties", "towns", "availability_days", "contact", "external_id", "user_id")
 UPDATE = ("name", "organisation_name", "title", "rank", "kinds", "fields", "clusters", "keywords", "biography",
-          "languages", "counties", "towns", "availability_days", "contact")
+          "languages", "counties", "towns", "availability_days", "contact", "output_ids")
 
 
 def _render(page: PageContext, template: str, status_code: int = 200, **values: Any) -> Response:
@@ -68,8 +69,9 @@ def _form_page(page: PageContext, *, values: dict[str, Any], errors: dict[str, s
     accounts = [u for u in page.session.exec(select(User).where(User.role == Role.expert, col(User.is_active))
                                              .order_by(col(User.login))).all() if u.id not in linked] \
         if staff and expert is None else []
+    outputs = service.outputs_to_link(page.session, expert=expert, user=page.require()) if expert else []
     return _render(page, "expert_form.html", status_code=status_code, values=values, errors=errors, expert=expert,
-                   staff=staff, orgs=orgs, accounts=accounts, clusters=[c.value for c in Cluster])
+                   staff=staff, orgs=orgs, accounts=accounts, clusters=[c.value for c in Cluster], outputs=outputs)
 
 
 @router.get("/experts/new")
@@ -95,11 +97,11 @@ async def create_expert(page: PageDep) -> Response:
         page.session.commit()
         return page.redirect(f"/experts/{expert.id}?done=created")
     except ValidationError as exc:
-        errors = form_errors(exc, page.lang, "__all__")
+        errors, status = form_errors(exc, page.lang, "__all__"), 422
     except AppError as exc:
         page.session.rollback()
-        errors = refusal(page, exc)
-    return _form_page(page, values=values, errors=errors, status_code=422)
+        errors, status = refusal(page, exc), exc.status_code
+    return _form_page(page, values=values, errors=errors, status_code=status)
 
 
 @router.get("/experts/{expert_id}")
@@ -107,9 +109,10 @@ def profile(expert_id: IdPath, page: PageDep) -> Response:
     """A profile's public fields and linked outputs; the contact for staff, the expert and confirmed hosts."""
     expert = repo.get_expert(page.session, expert_id=expert_id, user=page.user)
     shown = service.present(page.session, experts=[expert], user=page.user)[0]
-    outputs = service.linked_outputs(page.session, expert=expert, user=page.user)
+    outputs = [o for o in service.linked_outputs(page.session, expert=expert, user=page.user)
+               if isinstance(o, ResearchOutput)]
     return _render(page, "expert_profile.html", e=shown, done=page.request.query_params.get("done"),
-                   outputs=present_outputs(page.session, outputs=outputs, viewer=page.user),  # type: ignore[arg-type]
+                   outputs=present_outputs(page.session, outputs=outputs, viewer=page.user),
                    can_dispatch=page.role_is(*STAFF))
 
 
@@ -133,15 +136,18 @@ async def save_expert(expert_id: IdPath, page: PageDep) -> Response:
     """Save the profile; a stale version or a bad region is explained on the form."""
     user, expert = _editable(page, expert_id)
     form = await page.request.form()
-    values = profile_values(form) | {"version": str(form.get("version") or "")}
+    values = profile_values(form) | {"version": str(form.get("version") or ""), "active": bool(form.get("active"))}
     try:
-        body = ExpertUpdate.model_validate({**profile_data(values, names=UPDATE), "version": form.get("version")})
+        data = profile_data(values, names=UPDATE) | {"version": form.get("version")}
+        if is_staff(user):  # only staff take an expert out of the pool or put them back
+            data["active"] = bool(form.get("active"))
+        body = ExpertUpdate.model_validate(data)
         service.update_expert(page.session, expert=expert, user=user, data=body, clock=page.request.app.state.clock)
         page.session.commit()
         return page.redirect(f"/experts/{expert_id}?done=saved")
     except ValidationError as exc:
-        errors = form_errors(exc, page.lang, "__all__")
+        errors, status = form_errors(exc, page.lang, "__all__"), 422
     except AppError as exc:
         page.session.rollback()
-        errors = refusal(page, exc)
-    return _form_page(page, values=values, errors=errors, expert=expert, status_code=422)
+        errors, status = refusal(page, exc), exc.status_code
+    return _form_page(page, values=values, errors=errors, expert=expert, status_code=status)
