@@ -1,20 +1,26 @@
 """The backend of issue 14 end to end on SQLite and PostgreSQL: 50 experts imported from the XLSX template (three
 bad rows reported by row, the import refused, then the rest written with `partial` and the fixed rows after), a
 dispatch to an enterprise and one to a town, both confirmed, visits logged, a problem raised becomes the host's
-need, a problem solved and confirmed by the host, a rating, and the plan's figures in JSON and XLSX."""
+need, a problem solved and confirmed by the host, a rating, and the plan's figures in JSON and XLSX. The expert
+dispatched is the one the real matcher ranks first for the host's need, with its reasons."""
 
 import io
 
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.challenges.helpers import Clock
 from tests.experts.helpers import ZH, People
 from tests.experts.sheets import pool, upload, workbook
+from tests.inprocess_matcher import matcher, sync
+
+__all__ = ["matcher"]  # the fixture
 
 
-def test_from_the_import_to_the_plans_figures(people: People, clock: Clock) -> None:
+def test_from_the_import_to_the_plans_figures(people: People, clock: Clock, matcher: TestClient) -> None:
     p = people
     rows = pool(50)
+    rows[1].update({"关键词": "陈皮仓储，防霉，温湿度监测", "个人简介": "从事陈皮仓储防霉与品质检测研究"})  # 专家02
     bad = {4: ("服务区县", "广州市"), 20: ("每月可服务天数", "40"), 41: ("姓名", None)}  # by spreadsheet row
     broken = [dict(r) for r in rows]
     for number, (column, value) in bad.items():
@@ -32,10 +38,19 @@ def test_from_the_import_to_the_plans_figures(people: People, clock: Clock) -> N
     assert (fixed["created"], fixed["updated"], fixed["unchanged"]) == (3, 0, 47)
     assert p.ok("anon", "GET", "/experts", params={"page_size": 100})["count"] == 52
 
-    # The bureau links an imported commissioner to her account, then dispatches her to a firm and to a town.
+    # The host posts a need; the matcher ranks the pool for it, and the bureau sees why the first one fits.
+    need = p.ok("host", "POST", "/needs", 201, json={
+        "title": "陈皮仓储防霉", "description": "陈皮仓储霉变率高，需要温湿度监测与防霉技术"})
+    sync(p.catalog, matcher)
+    ranked = p.ok("bureau", "GET", f"/needs/{need['id']}/experts", params={"k": 5})["results"]
+    assert len(ranked) == 5 and ranked[0]["expert"]["name"] == "专家02"
+    assert {"防霉", "温湿度"} <= set(ranked[0]["explanation"]["matched_terms"])
+    assert ranked[0]["explanation"]["zh"] and ranked[0]["score"] > ranked[1]["score"]
+
+    # The bureau links that commissioner to her account, then dispatches her to the firm and to a town.
     p.headers["chen"] = p.catalog.user("chen", "expert", "华南农业大学", kind="university")
     chen_id = p.ok("chen", "GET", "/auth/me")["id"]
-    chen = next(e for e in p.ok("bureau", "GET", "/experts", params={"q": "专家02"})["data"])
+    chen = p.ok("bureau", "GET", f"/experts/{ranked[0]['expert']['id']}")
     p.ok("bureau", "PATCH", f"/experts/{chen['id']}", json={"version": chen["version"], "user_id": chen_id})
     assert p.ok("chen", "GET", f"/experts/{chen['id']}")["can_edit"]
     firm = p.ok("bureau", "POST", "/dispatches", 201, json={
