@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from services.catalog.api.deps import SESSION_COOKIE
 from tests.challenges.helpers import Clock, People, make_people, published, submitted
 from tests.conftest import Catalog
 from tests.inprocess_matcher import matcher, sync
@@ -50,5 +51,21 @@ def test_ranked_reviewers_leave_out_the_owner_and_applicants_and_can_be_assigned
     # once the call closes, the owner assigns the top-ranked expert through the account it was offered with
     clock.advance(days=6)
     p.ok("owner", "POST", f"/challenges/{cid}/transitions", json={"to": "closed", "note": "截止"})
+    board = _board(p, cid)
+    assert 'id="ranked-reviewers"' in board and "林涛" in board and "何平" not in board and "梁军" not in board
+    assert f'name="user_id" value="{p.ids["exp1"]}"' in board  # one click assigns the account it was offered with
     assigned = p.ok("owner", "POST", f"/challenges/{cid}/reviewers", 201, json={"user_id": first["account_id"]})
     assert assigned["user_id"] == p.ids["exp1"]
+    assert f'name="user_id" value="{p.ids["exp1"]}"' not in _board(p, cid).split('id="ranked-reviewers"')[1]
+
+
+def _board(p: People, cid: int) -> str:
+    """The owner's board as the owner's portal session sees it."""
+    client = p.catalog.client
+    client.cookies.set(SESSION_COOKIE, p.headers["owner"]["Authorization"].removeprefix("Bearer "))
+    try:
+        r = client.get(f"/challenges/{cid}/board", headers={"Accept-Language": "zh-CN"})
+    finally:
+        client.cookies.delete(SESSION_COOKIE)
+    assert r.status_code == 200, r.text
+    return r.text

@@ -87,6 +87,21 @@ def experts_for_need(session: Session, settings: CatalogSettings, user: User, ne
     return [ShownExpert(m) for m in ranked.results]
 
 
+def reviewers_for_challenge(session: Session, settings: CatalogSettings, user: User, challenge: Challenge,
+                            k: int = 5) -> list[ShownExpert] | None:
+    """The experts of the pool ranked for a call, without the owner's and applicants' organisations, each with the
+    account to assign; None if the matcher is unavailable."""
+    conflicted = challenges.conflicted_organisations(session, challenge=challenge, user=user)
+    try:
+        ranking = matching.ask(settings=settings, question=matching.experts_for_challenge(challenge=challenge, k=k))
+    except matching.MatcherUnavailable:
+        log.warning("matcher unavailable", exc_info=True)
+        return None
+    ranked = matching.ranked_experts(session=session, user=user, ranking=ranking, conflicted=conflicted, k=k,
+                                     with_accounts=True)
+    return [ShownExpert(m) for m in ranked.results]
+
+
 def solvers_for_challenge(session: Session, settings: CatalogSettings, user: User | None, challenge: Challenge,
                           k: int = 10) -> SolversPublic | None:
     """Who could solve a challenge: the outputs (and organisations) the matcher proposes, or None if it is down."""

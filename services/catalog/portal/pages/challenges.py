@@ -41,7 +41,7 @@ from services.catalog.portal.challenge_view import (
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.filters import PAGE_SIZE, PortalPage, SearchForm, page_count
 from services.catalog.portal.forms import split_list
-from services.catalog.portal.matching import solvers_for_challenge
+from services.catalog.portal.matching import reviewers_for_challenge, solvers_for_challenge
 from services.catalog.portal.routing import PortalRoute
 from shared.vocab import Cluster
 
@@ -329,8 +329,11 @@ def board(challenge_id: int, page: PageContext, errors: dict[str, str] | None = 
     reviewers = service.list_reviewers(page.session, challenge=challenge, user=user)
     assigned = {r.user_id for r in reviewers}
     stages = [s.value for s in ReviewStage]
+    ranked_experts = (reviewers_for_challenge(page.session, page.settings, user, challenge)
+                      if challenge.status in (ChallengeStatus.closed, ChallengeStatus.under_review) else [])
     return _render(page, "challenge_board.html", status_code=status_code, c=shown, applications=applications,
                    ranking=ranking, agreements=agreements, reviewers=reviewers, stages=stages,
+                   ranked_experts=ranked_experts, assigned=assigned,
                    experts=[e for e in _experts(page) if e.id not in assigned],
                    committed=sum((a.committed_yuan for a in agreements), 0),
                    released=sum((a.released_yuan for a in agreements), 0),
