@@ -8,6 +8,7 @@ from services.catalog.api.routes import (
     changes,
     contracts,
     dispatches,
+    events,
     experts,
     imports,
     items,
@@ -27,6 +28,7 @@ ROUTERS = (
     items.outputs_router, items.needs_router, changes.router,
     workflow.router, workflow.queue_router, contracts.router, notifications.router, stats.router,
     challenges.router, experts.router, stations.router, dispatches.router, visits.router,
+    events.router, events.stats_router,
 )
 
 api_router = APIRouter(prefix="/api/v1")

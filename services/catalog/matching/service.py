@@ -234,3 +234,18 @@ def pending_changes(*, settings: CatalogSettings) -> int | None:
         pending = None if status is None else status.lag
         _pending[key] = (time.monotonic(), pending)
     return pending
+
+
+def need_output_scores(*, settings: CatalogSettings, needs: list[TechNeed],
+                       k: int = VERDICT_DEPTH) -> dict[tuple[int, int], float] | None:
+    """The matcher's score of each output it ranks for each need, by (need id, output id); None when the matcher
+    cannot answer (an event's schedule then values every requested meeting alike). Ask with no transaction open."""
+    scores: dict[tuple[int, int], float] = {}
+    for need in needs:
+        try:
+            ranking = ask(settings=settings, question=outputs_for_need(need=need, k=k))
+        except AppError:
+            return None
+        for result in ranking.results:
+            scores[need.id or 0, result.id] = result.score
+    return scores

@@ -266,3 +266,24 @@ def summary(session: Session, f: StatsFilter, *, threshold: float, unmet_limit: 
     return StatsSummary(overview=overview(session, f), funnel=funnel(session, f), contracts=contracts(session, f),
                         brokers=brokers(session, f),
                         coverage=coverage(session, f, threshold=threshold, unmet_limit=unmet_limit))
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What came of a set of matches: how many, introduced (or further), contracts and their amount."""
+
+    matches: int
+    introductions: int
+    contracts: int
+    amount_yuan: Decimal
+
+
+def match_outcomes(session: Session, *, match_ids: list[int]) -> Outcomes:
+    """The introductions and contracts that came of these matches (one query each)."""
+    if not match_ids:
+        return Outcomes(0, 0, 0, Decimal("0.00"))
+    introduced = session.exec(select(func.count()).where(
+        col(Match.id).in_(match_ids), col(Match.introduced_at).is_not(None))).one()
+    count, amount = session.exec(select(func.count(), func.coalesce(func.sum(TechContract.amount_yuan), 0)).where(
+        col(TechContract.match_id).in_(match_ids))).one()
+    return Outcomes(len(match_ids), int(introduced), int(count), Decimal(str(amount)).quantize(CENT))
