@@ -65,6 +65,44 @@ class LineupItem(BaseModel):
     reason_en: str = ""
 
 
+class LineupEntry(StrictInput):
+    """One output the organiser keeps in the line-up, with the reason shown."""
+
+    output_id: RowId
+    title: Annotated[str | None, Field(max_length=300)] = None
+    organisation_name: Annotated[str | None, Field(max_length=200)] = None
+    needs_served: Annotated[int, Field(ge=0, le=10_000)] = 0
+    score: Annotated[float, Field(ge=0, le=1)] = 0.0
+    reason_zh: Annotated[str, Field(max_length=500)] = ""
+    reason_en: Annotated[str, Field(max_length=500)] = ""
+
+
+class LineupUpdate(StrictInput):
+    """The line-up as the organiser edited it."""
+
+    items: Annotated[list[LineupEntry], Field(max_length=50)]
+
+
+class ProposedGuest(BaseModel):
+    """An enterprise worth inviting: its need the line-up serves best, and why."""
+
+    organisation_id: int
+    organisation_name: str | None
+    score: float
+    need_id: int
+    output_id: int
+    reason_zh: str
+    reason_en: str
+
+
+class ProgrammePublic(BaseModel):
+    """The proposed programme: the open needs of the theme, the line-up and the invitation list."""
+
+    needs: int
+    lineup: list[LineupItem]
+    invitations: list[ProposedGuest]
+
+
 class EventPublic(BaseModel):
     """An event as callers see it."""
 

@@ -19,6 +19,7 @@ from services.catalog.api.deps import (
 from services.catalog.api.params import IdPath, PageQuery
 from services.catalog.core.errors import Conflict
 from services.catalog.events import documents, service
+from services.catalog.events import programme as programme_rules
 from services.catalog.events import repository as repo
 from services.catalog.events.models import Event
 from services.catalog.events.schemas import (
@@ -31,11 +32,13 @@ from services.catalog.events.schemas import (
     EventUpdate,
     InvitationCreate,
     InvitationPublic,
+    LineupUpdate,
     MeetingMatch,
     MeetingPublic,
     MeetingRequestCreate,
     MeetingRequestPublic,
     PinCreate,
+    ProgrammePublic,
     RegistrationCreate,
     RegistrationPublic,
     RegistrationsPublic,
@@ -128,6 +131,29 @@ def invite(event_id: IdPath, body: InvitationCreate, user: CurrentUser, session:
         session, org_ids=[r.organisation_id for r in rows]), strict=True)}
     return [InvitationPublic(id=r.id or 0, organisation_id=r.organisation_id, organisation_name=names[r.organisation_id],
                              reason=r.reason, invited_at=r.invited_at) for r in rows]
+
+
+@router.get("/{event_id}/programme", response_model=ProgrammePublic, responses=error_responses(
+    401, 403, 404, 503, s403="organisers only", s503="the matcher is unavailable"))
+def programme(request: Request, event_id: IdPath, user: StaffUserApart) -> Any:
+    """The proposed line-up (outputs serving the most open needs of the theme) and invitation list, with reasons."""
+    with Session(request.app.state.read_engine) as session:
+        event = repo.get_visible(session, event_id=event_id, user=user)
+        needs = programme_rules.theme_needs(session, event=event, user=user)
+    scores = matching.need_output_scores(settings=request.app.state.settings, needs=needs)
+    if scores is None:
+        raise matching.MatcherUnavailable()
+    with Session(request.app.state.read_engine) as session:
+        return programme_rules.propose(session, needs=needs, scores=scores)
+
+
+@router.put("/{event_id}/lineup", response_model=EventPublic, responses=WRITE)
+def set_lineup(event_id: IdPath, body: LineupUpdate, user: StaffUser, session: SessionDep) -> Any:
+    """Keep the line-up as the organiser edited it (organisers)."""
+    event = repo.get_visible(session, event_id=event_id, user=user, for_update=True)
+    programme_rules.set_lineup(session, event=event, data=body)
+    session.commit()
+    return _one(session, event)
 
 
 # --- registrations ----------------------------------------------------------------------------------------
