@@ -23,6 +23,10 @@ from services.catalog.challenges.schemas import (
 )
 from services.catalog.challenges.vocab import ChallengeStatus
 from services.catalog.core.tables import utcnow
+from services.catalog.events import service as events
+from services.catalog.events.models import Event
+from services.catalog.events.schemas import EventCreate, MeetingRequestCreate, RegistrationCreate
+from services.catalog.events.vocab import EventStatus
 from services.catalog.experts import dispatches as expert_dispatches
 from services.catalog.experts import service as experts
 from services.catalog.experts import visits as expert_visits
@@ -69,6 +73,7 @@ def seed_demo(session: Session) -> bool:
             items[row["title"]] = create_item(session, spec=spec, user=users["admin"], data=data).id or 0
     seed_challenges(session, users=users, items=items)
     seed_experts(session, users=users, items=items, orgs=orgs)
+    seed_events(session, users=users, items=items)
     session.commit()
     return True
 
@@ -246,3 +251,46 @@ def seed_experts(session: Session, *, users: dict[str, User], items: dict[str, i
                                                     VisitProblem.status == ProblemStatus.solved)).one()
     expert_visits.confirm_problem(session, problem=first, dispatch=firm, user=users["battery"], clock=_at(now))
     return pool
+
+
+def seed_events(session: Session, *, users: dict[str, User], items: dict[str, int]) -> list[Event]:
+    """A 对接会 held a month ago (four participants, a schedule, all checked in, one meeting become a match) and a
+    roadshow open for registration."""
+    admin, now = users["admin"], utcnow()
+
+    def plan(title: str, kind: str, starts: datetime, at: datetime, **extra: object) -> Event:
+        data = EventCreate.model_validate({
+            "title": title, "kind": kind, "cluster": "新能源电池", "region": "新会区", "starts_at": starts.isoformat(),
+            "registration_deadline": (starts - timedelta(days=2)).isoformat(), "venue": "江门市科技馆", **extra})
+        event = events.create_event(session, user=admin, data=data, clock=_at(at))
+        return events.move(session, event=event, user=admin, to=EventStatus.open, clock=_at(at))
+
+    starts = now - timedelta(days=30)
+    held = plan("新能源电池与食品产业产学研对接会", "matchmaking", starts, starts - timedelta(days=20),
+                slot_minutes=20, slot_count=4, tables=2, capacity=30)
+    brought = {"battery": {"need_ids": [items["退役动力电池中镍钴锰的高效回收"], items["极片涂布缺陷自动检测"]]},
+               "food": {"need_ids": [items["环保可降解的海产品包装"], items["即食海鲜产品延长保质期"]]},
+               "wyu": {"output_ids": [items["废旧锂离子电池正极材料湿法回收技术"],
+                                      items["基于机器视觉的电池极片表面缺陷在线检测系统"]]},
+               "nmi": {"output_ids": [items["可降解聚乳酸食品包装膜制备技术"], items["水产品低温等离子体杀菌保鲜技术"]]}}
+    regs = {who: events.register(session, event=held, user=users[who], clock=_at(starts - timedelta(days=10)),
+                                 data=RegistrationCreate.model_validate({
+                                     **bring, "available_slots": [0, 1, 2, 3], "contact": f"{who}@demo.duijie.cn"}))
+            for who, bring in brought.items()}
+    for asking, asked in (("battery", "wyu"), ("wyu", "battery"), ("food", "nmi"), ("battery", "nmi")):
+        events.request_meeting(session, event=held, user=users[asking], clock=_at(starts - timedelta(days=5)),
+                               data=MeetingRequestCreate(to_id=regs[asked].id or 0))
+    # seeded without the matcher: every requested meeting is worth the fallback score, mutual ones double
+    events.solve_schedule(session, event=held, user=admin, scores=None, time_limit=5.0)
+    for reg in regs.values():
+        events.check_in(session, event=held, user=admin, token=reg.token, clock=_at(starts - timedelta(minutes=10)))
+    for to in (EventStatus.closed, EventStatus.held):
+        events.move(session, event=held, user=admin, to=to, clock=_at(starts + timedelta(hours=2)))
+    meeting = next(m for m in events.present_meetings(session, event=held, viewer=admin)
+                   if {m.first_name, m.second_name} == {"新会锂能电池有限公司", "五邑大学"})
+    events.meeting_to_match(session, event=held, user=admin, meeting_id=meeting.id, broker_id=users["broker"].id,
+                            note="对接会现场洽谈后跟进")
+    events.move(session, event=held, user=admin, to=EventStatus.reported, clock=_at(starts + timedelta(days=3)))
+    upcoming = plan("新材料与食品包装成果路演", "roadshow", now + timedelta(days=20), now, slot_minutes=20,
+                    slot_count=8, tables=3, capacity=60, online_link="https://meeting.example.cn/duijie-roadshow")
+    return [held, upcoming]
