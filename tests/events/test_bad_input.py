@@ -75,3 +75,23 @@ def test_meeting_requests_and_pins_refuse_oneself_strangers_and_overlaps(catalog
            json={"first_id": mine["id"], "second_id": third["id"], "slot": 0, "table_no": 1})
     p.both("broker", "POST", f"/events/{eid}/check-in", 404, "二维码无效", "Invalid QR code", json={"token": "y" * 32})
     p.both("broker", "POST", f"/events/{eid}/meetings/999999/match", 404, "找不到洽谈", "No meeting", json={})
+
+
+def test_programme_needs_the_matcher_and_capacity_cannot_shrink_below_the_registered(catalog: Catalog,
+                                                                                      people: People) -> None:
+    p = people
+    event = open_event(p, capacity=3)
+    eid = event["id"]
+    p.ok("ent1", "POST", "/needs", 201, json={"title": "动力电池回收", "description": "退役电池黑粉回收",
+                                           "cluster": "新能源电池"})
+    p.both("broker", "GET", f"/events/{eid}/programme", 503, "匹配服务暂时不可用", "The matcher is unavailable")
+    for who in ("ent1", "ent2"):
+        registered(p, eid, who)
+    p.both("broker", "PATCH", f"/events/{eid}", 422, "容量不能少于已报名的单位数", "Capacity cannot be below",
+           json={"version": event["version"], "capacity": 1})
+    p.both("broker", "PATCH", f"/events/{eid}", 409, "已被他人修改", "was changed meanwhile",
+           json={"version": 1, "capacity": 5})
+    for to in ("closed", "held"):
+        p.ok("broker", "POST", f"/events/{eid}/transitions", json={"to": to})
+    p.both("broker", "POST", f"/events/{eid}/schedule", 409, "不能再排程", "the schedule is made before it is held")
+    p.both("ent1", "POST", f"/events/{eid}/registrations", 409, "不在报名期", "registration is closed", json={})

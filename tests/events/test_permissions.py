@@ -77,3 +77,17 @@ def test_requests_are_seen_by_their_two_sides_and_answered_by_the_one_asked(cata
     for path in ("/schedule", "/pins"):
         assert p.call("ent1", "POST", f"/events/{eid}{path}", json={"first_id": 1, "second_id": 2, "slot": 0,
                                                                   "table_no": 0}).status_code == 403
+
+
+def test_only_organisers_keep_the_line_up_and_send_invitations(catalog: Catalog, people: People) -> None:
+    p = people
+    eid = open_event(p)["id"]
+    output = p.ok("uni1", "POST", "/outputs", 201, json={"title": "湿法冶金回收锂", "summary": "选择性浸出"})
+    lineup = {"items": [{"output_id": output["id"], "reason_zh": "可服务 3 项需求", "reason_en": "serves 3 needs"}]}
+    assert _statuses(p, "PUT", f"/events/{eid}/lineup", json=lineup) == _expect(403, bureau=200, broker=200)
+    assert p.ok("anon", "GET", f"/events/{eid}")["lineup"][0]["reason_zh"] == "可服务 3 项需求"
+    invite = {"organisation_ids": [p.ids["org:ent1"]], "reason": "需求匹配"}
+    assert _statuses(p, "POST", f"/events/{eid}/invitations", json=invite) == _expect(403, bureau=201, broker=201)
+    inbox = p.ok("ent1", "GET", "/notifications")["data"]
+    assert [n["kind"] for n in inbox] == ["event_invitation"]  # invited once; the second call skipped it
+    assert _statuses(p, "GET", f"/events/{eid}/programme") == _expect(403, bureau=200, broker=200)  # no needs yet
