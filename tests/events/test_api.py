@@ -81,3 +81,22 @@ def test_an_event_from_plan_to_schedule_and_agenda(catalog: Catalog, people: Peo
     assert stats == [{"region": "新会区", "cluster": "新能源电池", "events": 1, "participants": 4, "checked_in": 2,
                       "meetings_held": 1, "matches_proposed": 1, "introductions": 0, "contracts": 0,
                       "contract_amount_yuan": "0.00"}]
+
+
+def test_a_pin_moves_a_meeting_and_releasing_it_lets_the_solver_place_it_again(catalog: Catalog,
+                                                                               people: People) -> None:
+    p = people
+    eid = open_event(p)["id"]
+    ent, uni = registered(p, eid, "ent1"), registered(p, eid, "uni1")
+    p.ok("ent1", "POST", f"/events/{eid}/requests", 201, json={"to_id": uni["id"]})
+    first = p.ok("broker", "POST", f"/events/{eid}/schedule")["meetings"]
+    assert [(m["slot"], m["table_no"], m["pinned"]) for m in first] == [(0, 0, False)]
+    moved = p.ok("broker", "POST", f"/events/{eid}/pins", 201, json={"first_id": ent["id"], "second_id": uni["id"],
+                                                                     "slot": 5, "table_no": 1})
+    again = p.ok("broker", "POST", f"/events/{eid}/schedule")["meetings"]
+    assert [(m["id"], m["slot"], m["table_no"], m["pinned"]) for m in again] == [(moved["id"], 5, 1, True)]
+    assert again[0]["value"] == 0.1  # no need meets an output here: a requested pair the matcher cannot rank
+    assert p.call("broker", "DELETE", f"/events/{eid}/meetings/{moved['id']}").status_code == 204
+    assert p.ok("broker", "GET", f"/events/{eid}/schedule")["meetings"] == []
+    placed = p.ok("broker", "POST", f"/events/{eid}/schedule")["meetings"]
+    assert [(m["slot"], m["pinned"]) for m in placed] == [(0, False)]
