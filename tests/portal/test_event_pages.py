@@ -77,5 +77,7 @@ def test_register_request_solve_and_check_in_through_the_pages(catalog: Catalog,
     token = tokens[uni_reg["id"]]
     assert broker.post(f"/events/{eid}/board/check-in", {"token": token}, follow_redirects=False).status_code == 303
     assert "已签到" in broker.get(f"/events/{eid}/board").text
+    dashboard = broker.get("/bureau")
+    assert dashboard.status_code == 200 and 'id="events"' in dashboard.text and "新会区" in dashboard.text
     english = broker.post(f"/events/{eid}/board/check-in?lang=en", {"token": token})
     assert english.status_code == 409 and "Already checked in" in english.text

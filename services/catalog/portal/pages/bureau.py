@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from services.catalog.accounts.vocab import STAFF
 from services.catalog.challenges import stats as challenge_stats
+from services.catalog.events.stats import event_stats
 from services.catalog.experts import stats as expert_stats
 from services.catalog.experts.visits import today
 from services.catalog.portal.charts import bar_chart, funnel_chart
@@ -73,5 +74,6 @@ def dashboard(page: PageDep) -> Response:
     query: dict[str, Any] = {k: v for k, v in {"date_from": date_from, "date_to": date_to, "region": region,
                                                  "cluster": cluster}.items() if v}
     return page.render("dashboard.html", s=s, ch=ch, plan=plan, charts=charts, threshold=threshold, filters=query,
+                       events=event_stats(page.session),
                        clusters=[c.value for c in Cluster],
                        export_query="&".join(f"{k}={v}" for k, v in query.items()))
