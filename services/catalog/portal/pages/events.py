@@ -15,16 +15,20 @@ from services.catalog.events import service
 from services.catalog.events.schemas import MeetingRequestCreate, RegistrationCreate
 from services.catalog.events.vocab import KIND_LABELS, STATUS_LABELS, EventStatus
 from services.catalog.matching import service as matching
+from services.catalog.portal.challenge_view import local_time
 from services.catalog.portal.context import PageContext, PageDep
 from services.catalog.portal.routing import PortalRoute
+from services.catalog.workflow.contracts import CHINA
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
 
 
-def _labels(page: PageContext) -> dict[str, Any]:
+def labels(page: PageContext) -> dict[str, Any]:
+    """Kind and status in the reader's language; times in China time."""
     zh = page.lang == "zh"
     return {"kind_label": lambda k: KIND_LABELS.get(k, (k, k))[0 if zh else 1],
-            "status_label": lambda s: STATUS_LABELS.get(s, (s, s))[0 if zh else 1]}
+            "status_label": lambda s: STATUS_LABELS.get(s, (s, s))[0 if zh else 1],
+            "local_time": local_time, "clock_time": lambda m: m.astimezone(CHINA).strftime("%H:%M")}
 
 
 @router.get("/events")
@@ -32,7 +36,7 @@ def upcoming(page: PageDep) -> Response:
     """Events open to all: upcoming first, then those held."""
     rows, total = repo.list_events(page.session, user=None, status=None, cluster=None, page=1, page_size=100)
     return page.render("events.html", events=service.present(page.session, events=rows), total=total,
-                       organiser=repo.can_manage(page.user), **_labels(page))
+                       organiser=repo.can_manage(page.user), **labels(page))
 
 
 def _event_page(page: PageContext, event_id: int, *, error: str | None = None, status_code: int = 200) -> Response:
@@ -48,7 +52,7 @@ def _event_page(page: PageContext, event_id: int, *, error: str | None = None, s
                        mine=mine, others=others, asked=asked, agenda=agenda, error=error,
                        can_register=event.status == EventStatus.open and mine is None and page.user is not None,
                        organiser=repo.can_manage(page.user), slots=[
-                           (s, service.slot_start(event, s)) for s in range(event.slot_count)], **_labels(page))
+                           (s, service.slot_start(event, s)) for s in range(event.slot_count)], **labels(page))
 
 
 @router.get("/events/{event_id}")
@@ -103,7 +107,7 @@ def _board(page: PageContext, event_id: int, *, error: str | None = None, status
                        event=service.present(page.session, events=[event])[0], grid=grid, registrations=regs,
                        report=service.report(page.session, event=event), error=error,
                        slots=[(s, service.slot_start(event, s)) for s in range(event.slot_count)],
-                       tables=list(range(event.tables)), **_labels(page))
+                       tables=list(range(event.tables)), **labels(page))
 
 
 @router.get("/events/{event_id}/board")
