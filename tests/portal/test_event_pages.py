@@ -164,3 +164,28 @@ def test_only_organisers_plan_and_a_bad_form_says_why_in_both_languages(catalog:
     assert "Choose at least one organisation to invite" in none_en.text
     monkeypatch.setattr(matching, "need_output_scores", lambda **_: None)
     assert "匹配服务暂不可用" in broker.get(f"/events/{eid}/plan").text
+
+
+def test_participants_bring_their_needs_and_outputs_and_a_meeting_becomes_a_match(
+        catalog: Catalog, people: People, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = people
+    need_id, output_id = _with_programme(catalog, p, monkeypatch)
+    eid = open_event(p)["id"]
+    ent, uni, broker = browser(catalog, "ent1"), browser(catalog, "uni1"), browser(catalog, "broker")
+    form = ent.get(f"/events/{eid}").text
+    assert f'name="need_id" value="{need_id}"' in form and "电池热管理需求" in form
+    assert ent.post(f"/events/{eid}/register", {"slot": ["0", "1"], "need_id": [str(need_id)]},
+                    follow_redirects=False).status_code == 303
+    assert uni.post(f"/events/{eid}/register", {"slot": ["0", "1"], "output_id": [str(output_id)]},
+                    follow_redirects=False).status_code == 303
+    uni_reg = next(r for r in p.ok("broker", "GET", f"/events/{eid}/registrations")["data"]
+                   if r["organisation_name"] == "五邑大学")
+    assert ent.post(f"/events/{eid}/request/{uni_reg['id']}", follow_redirects=False).status_code == 303
+    assert broker.post(f"/events/{eid}/board/solve", follow_redirects=False).status_code == 303
+    meeting = p.ok("broker", "GET", f"/events/{eid}/schedule")["meetings"][0]
+    assert (meeting["need_id"], meeting["output_id"]) == (need_id, output_id)
+    assert ent.post(f"/events/{eid}/board/meetings/{meeting['id']}/match").status_code == 403
+    made = broker.post(f"/events/{eid}/board/meetings/{meeting['id']}/match", follow_redirects=False)
+    assert made.status_code == 303 and "已转为对接" in broker.get(f"/events/{eid}/board").text
+    again = broker.post(f"/events/{eid}/board/meetings/{meeting['id']}/match?lang=en")
+    assert again.status_code == 409 and "already became match" in again.text
