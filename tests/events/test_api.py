@@ -1,9 +1,12 @@
 """Events through the API with the matcher down: plan, open, register with availability, QR code and check-in,
 requests, the CP-SAT schedule with a pin, the agenda as iCalendar and printable HTML, a meeting becomes a match."""
 
+from datetime import datetime
+
 import pytest
 from icalendar import Calendar
 
+from services.catalog.workflow.contracts import CHINA
 from tests.conftest import Catalog
 from tests.events.helpers import People, open_event, registered
 
@@ -58,6 +61,8 @@ def test_an_event_from_plan_to_schedule_and_agenda(catalog: Catalog, people: Peo
     assert parsed[0].decoded("dtstart").isoformat() == agenda[0]["starts_at"].replace("Z", "+00:00")
     page = p.ok("ent1", "GET", f"/events/{eid}/registrations/{e1['id']}/agenda.html")
     assert "五邑大学" in page.text and "@media print" in page.text
+    china = datetime.fromisoformat(agenda[0]["starts_at"].replace("Z", "+00:00")).astimezone(CHINA)
+    assert f"<td>{china:%H:%M}–" in page.text and "北京时间" in page.text  # printed in China time
 
     # QR code and check-in at the door
     qr = p.ok("ent1", "GET", f"/events/{eid}/registrations/{e1['id']}/qr.svg")

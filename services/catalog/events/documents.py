@@ -12,6 +12,7 @@ from icalendar import Event as CalendarEvent
 
 from services.catalog.events.models import Event
 from services.catalog.events.schemas import MeetingPublic
+from services.catalog.workflow.contracts import CHINA
 
 PRODID = "-//duijie//events//ZH"
 
@@ -53,7 +54,8 @@ def agenda_ics(*, event: Event, registration_id: int, meetings: list[MeetingPubl
 def agenda_html(*, event: Event, organisation: str, registration_id: int, meetings: list[MeetingPublic]) -> str:
     """The participant's agenda as a page to print (one table, a print stylesheet)."""
     rows = "".join(
-        f"<tr><td>{m.starts_at:%H:%M}–{m.ends_at:%H:%M}</td><td>{m.table_no + 1}</td>"
+        f"<tr><td>{m.starts_at.astimezone(CHINA):%H:%M}–{m.ends_at.astimezone(CHINA):%H:%M}</td>"
+        f"<td>{m.table_no + 1}</td>"
         f"<td>{escape(_partner(m, registration_id)[0])}</td><td>{escape(_partner(m, registration_id)[1] or '')}</td></tr>"
         for m in meetings) or '<tr><td colspan="4">暂无洽谈安排 / no meetings yet</td></tr>'
     return f"""<!doctype html>
@@ -63,7 +65,7 @@ def agenda_html(*, event: Event, organisation: str, registration_id: int, meetin
 td,th{{border:1px solid #999;padding:.4rem;text-align:left}}
 @media print{{body{{margin:0}}.no-print{{display:none}}}}</style></head>
 <body><h1>{escape(event.title)}</h1>
-<p>{escape(organisation)} · {event.starts_at:%Y-%m-%d} · {escape(event.venue or event.online_link or '')}</p>
+<p>{escape(organisation)} · {event.starts_at.astimezone(CHINA):%Y-%m-%d} · {escape(event.venue or event.online_link or '')}</p>
 <p class="no-print"><button onclick="window.print()">打印 / Print</button></p>
-<table><thead><tr><th>时间 Time (UTC)</th><th>桌号 Table</th><th>对方 Partner</th><th>联系方式 Contact</th></tr></thead>
+<table><thead><tr><th>时间（北京时间）Time (China)</th><th>桌号 Table</th><th>对方 Partner</th><th>联系方式 Contact</th></tr></thead>
 <tbody>{rows}</tbody></table></body></html>"""

@@ -10,6 +10,8 @@ from services.catalog.accounts.vocab import is_staff
 from services.catalog.core.errors import Forbidden, NotFound
 from services.catalog.events.models import Event, EventRegistration, Meeting, MeetingRequest
 from services.catalog.events.vocab import PUBLIC, EventStatus
+from services.catalog.items.models import ResearchOutput, TechNeed
+from shared.vocab import NeedStatus, OutputStatus
 
 
 def can_manage(user: User | None) -> bool:
@@ -97,3 +99,15 @@ def meetings(session: Session, *, event_id: int) -> list[Meeting]:
     """Every scheduled meeting of an event, by slot and table."""
     return list(session.exec(select(Meeting).where(Meeting.event_id == event_id)
                              .order_by(col(Meeting.slot), col(Meeting.table_no))).all())
+
+
+def items_to_bring(session: Session, *, org_id: int | None) -> tuple[list[TechNeed], list[ResearchOutput]]:
+    """An organisation's open needs and published outputs, the ones it may bring to an event (newest first)."""
+    if org_id is None:
+        return [], []
+    needs = session.exec(select(TechNeed).where(TechNeed.organisation_id == org_id, TechNeed.status == NeedStatus.open)
+                         .order_by(col(TechNeed.id).desc()).limit(20)).all()
+    outputs = session.exec(select(ResearchOutput).where(ResearchOutput.organisation_id == org_id,
+                                                        ResearchOutput.status == OutputStatus.published)
+                           .order_by(col(ResearchOutput.id).desc()).limit(20)).all()
+    return list(needs), list(outputs)

@@ -36,6 +36,7 @@ def portal_router() -> APIRouter:
         challenges,
         dispatch_board,
         enterprise,
+        event_plan,
         events,
         expert_host,
         expert_work,
@@ -46,7 +47,7 @@ def portal_router() -> APIRouter:
 
     router = APIRouter(dependencies=[Depends(require_csrf)])
     for module in (account, enterprise, university, inbox, broker, bureau, challenges, challenge_apply,
-                   challenge_review, experts, expert_work, expert_host, dispatch_board, events, public):
+                   challenge_review, experts, expert_work, expert_host, dispatch_board, event_plan, events, public):
         router.include_router(module.router)
     return router
 
