@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog.accounts.models import Organisation, User
@@ -20,7 +19,7 @@ from services.catalog.challenges import service
 from services.catalog.challenges.models import Challenge
 from services.catalog.challenges.schemas import ChallengeCreate, ChallengeUpdate
 from services.catalog.challenges.vocab import DEFAULT_CRITERIA, ChallengeStatus, FundingSource, label
-from services.catalog.core.errors import Conflict, Forbidden, NotFound
+from services.catalog.core.errors import Forbidden, NotFound
 from services.catalog.core.tables import Clock, utcnow
 from services.catalog.imports.columns import LIST_SPLIT, ORGANISATION, Column
 from services.catalog.imports.parsing import Limits, read_sheet
@@ -28,7 +27,7 @@ from services.catalog.imports.run import Upload
 from services.catalog.imports.schemas import ImportResult
 from services.catalog.imports.service import org_scope, refuse_if_invalid, result_of
 from services.catalog.imports.template import workbook_of
-from services.catalog.imports.upsert import CHUNK, WriteCounts
+from services.catalog.imports.upsert import WriteCounts, write_in_chunks
 from services.catalog.imports.validation import (
     Validated,
     ValidRow,
@@ -320,15 +319,7 @@ def import_challenges(*, session: Session, user: User, upload: Upload, requested
     if dry_run:
         return result_of(kind=KIND, validated=validated, written=False, dry_run=True)
     counts = WriteCounts()
-    try:
-        for done, step in enumerate(plans, start=1):
-            _write(session, user=user, step=step, counts=counts, clock=clock)
-            if done % CHUNK == 0:
-                session.commit()  # short write transactions: other writers wait for one chunk at most
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("导入时与同时进行的另一次导入冲突，请重试", "Another import ran at the same time; retry") from exc
+    write_in_chunks(session, plans, lambda step: _write(session, user=user, step=step, counts=counts, clock=clock))
     return result_of(kind=KIND, validated=validated, written=True, counts=counts.as_dict())
 
 

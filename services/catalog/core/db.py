@@ -9,7 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+
+from services.catalog.core.errors import Conflict
 
 MIGRATIONS_DIR = Path(__file__).parents[1] / "migrations"
 
@@ -74,3 +77,12 @@ def session_scope(engine: sa.Engine) -> Iterator[Session]:
     """Yield one session per request."""
     with Session(engine) as session:
         yield session
+
+
+def commit_or_conflict(session: Session, zh: str, en: str) -> None:
+    """Commit; if a unique constraint is taken meanwhile, roll back and raise a 409 with this message."""
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(zh, en) from exc

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from services.catalog.accounts.models import Organisation, User
 from services.catalog.accounts.vocab import is_staff
-from services.catalog.core.errors import Conflict, Forbidden
+from services.catalog.core.errors import Forbidden
 from services.catalog.core.tables import Clock, utcnow
 from services.catalog.experts import repository as repo
 from services.catalog.experts import service
@@ -26,7 +25,7 @@ from services.catalog.imports.run import Upload
 from services.catalog.imports.schemas import ImportResult
 from services.catalog.imports.service import refuse_if_invalid, result_of
 from services.catalog.imports.template import workbook_of
-from services.catalog.imports.upsert import CHUNK, WriteCounts
+from services.catalog.imports.upsert import WriteCounts, write_in_chunks
 from services.catalog.imports.validation import Validated, ValidRow, both, clean_cell, map_headers
 from shared.errors import translate_error
 from shared.vocab import Cluster
@@ -154,15 +153,7 @@ def import_experts(*, session: Session, user: User, upload: Upload, partial: boo
     if dry_run:
         return result_of(kind=KIND, validated=validated, written=False, dry_run=True)
     counts = WriteCounts()
-    try:
-        for done, step in enumerate(plans, start=1):
-            _write(session, user=user, step=step, counts=counts, clock=clock)
-            if done % CHUNK == 0:
-                session.commit()  # short write transactions: other writers wait for one chunk at most
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("导入时与同时进行的另一次导入冲突，请重试", "Another import ran at the same time; retry") from exc
+    write_in_chunks(session, plans, lambda step: _write(session, user=user, step=step, counts=counts, clock=clock))
     return result_of(kind=KIND, validated=validated, written=True, counts=counts.as_dict())
 
 

@@ -2,19 +2,22 @@
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from services.catalog.accounts.models import Organisation, User
+from services.catalog.core.errors import Conflict
 from services.catalog.imports.validation import ValidRow
 from services.catalog.items.kinds import Item, KindSpec
 from services.catalog.items.service import apply_update, create_item
 
 Progress = Callable[[int], None]
+T = TypeVar("T")
 CHUNK = 50  # rows per transaction of a long import: other writers wait for one chunk at most
 # SQLite hands its lock to no one in particular: a writer of another process, sleeping in its busy handler
 # (up to 100 ms at a time), would lose every race to the import's next chunk without this pause.
@@ -95,3 +98,17 @@ def write_rows(session: Session, spec: KindSpec, *, user: User, rows: list[Valid
             on_progress(done)
     del owners
     return counts
+
+
+def write_in_chunks(session: Session, steps: Sequence[T], write: Callable[[T], None]) -> None:
+    """Write each step, committing every CHUNK steps and at the end (short write transactions: other writers wait
+    for one chunk at most); a unique clash with a concurrent import rolls back and answers 409."""
+    try:
+        for done, step in enumerate(steps, start=1):
+            write(step)
+            if done % CHUNK == 0:
+                session.commit()
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict("导入时与同时进行的另一次导入冲突，请重试", "Another import ran at the same time; retry") from exc

@@ -4,7 +4,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog.api.deps import ClockDep, CurrentUser, OptionalUser, SessionDep, SettingsDep
@@ -42,7 +41,8 @@ from services.catalog.challenges.schemas import (
     VersionBody,
 )
 from services.catalog.challenges.vocab import ChallengeStatus, ReviewStage
-from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.core.db import commit_or_conflict
+from services.catalog.core.errors import NotFound
 from services.catalog.core.i18n import wants_chinese
 from services.catalog.core.inputs import MAX_ID
 from services.catalog.experts.schemas import ExpertMatchesPublic
@@ -60,13 +60,6 @@ WRITE = error_responses(403, 404, 409, 422, s403="only the owner and admins (or,
                         s422="invalid input: weights, scores, amounts over the bounty, incomplete application")
 APP = "/{challenge_id}/applications/{application_id}"
 
-
-def _commit(session: Session, zh: str, en: str) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(zh, en) from exc
 
 
 def _one(session: Session, challenge: Challenge, user: Any) -> ChallengePublic:
@@ -106,7 +99,7 @@ def list_challenges(
 def create(body: ChallengeCreate, user: CurrentUser, session: SessionDep, clock: ClockDep) -> Any:
     """Create a draft challenge (enterprises for themselves, admins for any organisation)."""
     challenge = service.create_challenge(session, user=user, data=body, clock=clock)
-    _commit(session, "本单位已有此外部编号的榜单", "Your organisation already has a challenge with this external id")
+    commit_or_conflict(session, "本单位已有此外部编号的榜单", "Your organisation already has a challenge with this external id")
     return _one(session, challenge, user)
 
 
@@ -189,7 +182,7 @@ def apply(challenge_id: IdPath, body: ApplicationCreate, user: CurrentUser, sess
     """Apply (揭榜) for the caller's organisation: a draft, editable until submitted or the deadline."""
     challenge = repo.get_visible(session, challenge_id=challenge_id, user=user)
     application = service.apply(session, challenge=challenge, user=user, data=body, clock=clock)
-    _commit(session, "贵单位已揭过此榜，每个单位只能申请一次", "Your organisation already applied; one application each")
+    commit_or_conflict(session, "贵单位已揭过此榜，每个单位只能申请一次", "Your organisation already applied; one application each")
     return _app(session, application, user)
 
 
@@ -275,7 +268,7 @@ def assign_reviewer(challenge_id: IdPath, body: ReviewerAssign, user: CurrentUse
     """Assign an expert (owner and admins); one from an applicant's organisation is refused (409)."""
     challenge = repo.get_visible(session, challenge_id=challenge_id, user=user, for_update=True)
     row = service.assign_reviewer(session, challenge=challenge, user=user, reviewer_id=body.user_id, clock=clock)
-    _commit(session, "该专家已是本榜评审", "This expert already reviews this challenge")
+    commit_or_conflict(session, "该专家已是本榜评审", "This expert already reviews this challenge")
     return next(r for r in service.list_reviewers(session, challenge=challenge, user=user)
                 if r.user_id == row.reviewer_id)
 
@@ -295,7 +288,7 @@ def review(challenge_id: IdPath, application_id: IdPath, body: ReviewCreate, use
     challenge, application = _pair(session, challenge_id, application_id, user)
     row = service.submit_review(session, challenge=challenge, application=application, user=user, data=body,
                                 clock=clock)
-    _commit(session, "您已在本轮评审中为该申请评过分", "You have already scored this application at this stage")
+    commit_or_conflict(session, "您已在本轮评审中为该申请评过分", "You have already scored this application at this stage")
     return next(r for r in service.list_reviews(session, challenge=challenge, application=application, user=user)
                 if r.id == row.id)
 
@@ -324,7 +317,7 @@ def award(challenge_id: IdPath, body: AwardRequest, user: CurrentUser, session: 
     """Choose the winner(s) with reasons: task agreements, milestones and registered contracts."""
     challenge = repo.get_visible(session, challenge_id=challenge_id, user=user, for_update=True)
     service.award(session, challenge=challenge, user=user, data=body, clock=clock)
-    _commit(session, "该榜单已定榜或合同登记编号已被使用", "The challenge is awarded already, or its contract number is taken")
+    commit_or_conflict(session, "该榜单已定榜或合同登记编号已被使用", "The challenge is awarded already, or its contract number is taken")
     return service.agreements(session, challenge=challenge, user=user)
 
 
@@ -387,6 +380,6 @@ def invite(challenge_id: IdPath, body: InvitationCreate, user: CurrentUser, sess
     """Invite the organisations behind proposed outputs to apply (inbox and e-mail through the outbox)."""
     challenge = repo.get_visible(session, challenge_id=challenge_id, user=user, for_update=True)
     rows = service.invite(session, challenge=challenge, user=user, data=body, clock=clock)
-    _commit(session, "该单位已被邀请", "That organisation was invited already")
+    commit_or_conflict(session, "该单位已被邀请", "That organisation was invited already")
     ids = {r.id for r in rows}
     return [i for i in service.invitations(session, challenge=challenge, user=user) if i.id in ids]

@@ -4,7 +4,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog.api.deps import (
@@ -17,7 +16,7 @@ from services.catalog.api.deps import (
     StaffUserApart,
 )
 from services.catalog.api.params import IdPath, PageQuery
-from services.catalog.core.errors import Conflict
+from services.catalog.core.db import commit_or_conflict
 from services.catalog.events import documents, service
 from services.catalog.events import programme as programme_rules
 from services.catalog.events import repository as repo
@@ -65,13 +64,6 @@ WRITE = error_responses(403, 404, 409, 422, s403="only organisers (brokers and a
                         s422="invalid input: slots outside the event, a meeting with oneself or a non-participant")
 REG = "/{event_id}/registrations/{registration_id}"
 
-
-def _commit(session: Session, zh: str, en: str) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(zh, en) from exc
 
 
 def _one(session: Session, event: Event) -> EventPublic:
@@ -126,7 +118,7 @@ def invite(event_id: IdPath, body: InvitationCreate, user: CurrentUser, session:
     """Invite organisations through the notifications outbox (organisers); those invited before are skipped."""
     event = repo.get_visible(session, event_id=event_id, user=user)
     rows = service.invite(session, event=event, user=user, data=body, clock=clock)
-    _commit(session, "该单位已被邀请", "This organisation is already invited")
+    commit_or_conflict(session, "该单位已被邀请", "This organisation is already invited")
     names = {r.organisation_id: n for r, n in zip(rows, service.organisation_names(
         session, org_ids=[r.organisation_id for r in rows]), strict=True)}
     return [InvitationPublic(id=r.id or 0, organisation_id=r.organisation_id, organisation_name=names[r.organisation_id],
@@ -165,7 +157,7 @@ def register(event_id: IdPath, body: RegistrationCreate, user: CurrentUser, sess
     """Register an organisation with the needs or outputs it brings and the slots it is free."""
     event = repo.get_visible(session, event_id=event_id, user=user, for_update=True)
     row = service.register(session, event=event, user=user, data=body, clock=clock)
-    _commit(session, "该单位已报名本活动", "This organisation is already registered for this event")
+    commit_or_conflict(session, "该单位已报名本活动", "This organisation is already registered for this event")
     session.refresh(row)
     return service.present_registrations(session, rows=[row], viewer=user)[0]
 
@@ -254,7 +246,7 @@ def request_meeting(event_id: IdPath, body: MeetingRequestCreate, user: CurrentU
     """Ask another participant for a 1-on-1 meeting."""
     event = repo.get_visible(session, event_id=event_id, user=user)
     row = service.request_meeting(session, event=event, user=user, data=body, clock=clock)
-    _commit(session, "已向该参与方发出过洽谈申请", "You already asked this participant for a meeting")
+    commit_or_conflict(session, "已向该参与方发出过洽谈申请", "You already asked this participant for a meeting")
     return next(r for r in service.visible_requests(session, event=event, user=user) if r.id == row.id)
 
 
@@ -309,7 +301,7 @@ def pin(event_id: IdPath, body: PinCreate, user: CurrentUser, session: SessionDe
     """Pin a meeting to a slot and table; the next solve keeps it there (organisers)."""
     event = repo.get_visible(session, event_id=event_id, user=user, for_update=True)
     row = service.pin(session, event=event, user=user, data=body)
-    _commit(session, "该桌该时段已有洽谈", "That table is taken in that slot")
+    commit_or_conflict(session, "该桌该时段已有洽谈", "That table is taken in that slot")
     return next(m for m in service.present_meetings(session, event=event, viewer=user) if m.id == row.id)
 
 
@@ -329,7 +321,7 @@ def meeting_to_match(event_id: IdPath, meeting_id: IdPath, body: MeetingMatch, u
     event = repo.get_visible(session, event_id=event_id, user=user)
     match = service.meeting_to_match(session, event=event, user=user, meeting_id=meeting_id,
                                      broker_id=body.broker_id, note=body.note)
-    _commit(session, "该需求与该成果已有对接", "This need and output already form a match")
+    commit_or_conflict(session, "该需求与该成果已有对接", "This need and output already form a match")
     session.refresh(match)
     return present_matches(session, [match])[0]
 

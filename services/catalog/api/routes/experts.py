@@ -3,13 +3,13 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from services.catalog.api.deps import ClockDep, CurrentUser, OptionalUser, SessionDep, SettingsDep, StaffUser
 from services.catalog.api.params import IdPath, PageQuery
 from services.catalog.api.routes.imports import XLSX_TYPE, file_response
-from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.core.db import commit_or_conflict
+from services.catalog.core.errors import NotFound
 from services.catalog.core.i18n import wants_chinese
 from services.catalog.experts import export, importing, service, stats
 from services.catalog.experts import repository as repo
@@ -43,11 +43,7 @@ def _one(session: Session, expert: Expert, user: Any) -> ExpertPublic:
 
 
 def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("外部编号或专家账号已被其他档案使用", "The external id or account belongs to another profile") from exc
+    commit_or_conflict(session, "外部编号或专家账号已被其他档案使用", "The external id or account belongs to another profile")
 
 
 @router.get("", response_model=ExpertsPublic)

@@ -2,26 +2,18 @@
 
 
 from fastapi import APIRouter
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from services.catalog.accounts.models import Organisation
 from services.catalog.accounts.schemas import OrganisationCreate, OrganisationPublic, OrganisationUpdate
 from services.catalog.api.deps import AdminUser, CurrentUser, SessionDep
 from services.catalog.api.params import IdPath
-from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.core.db import commit_or_conflict
+from services.catalog.core.errors import NotFound
 from shared.openapi import error_responses
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
-
-def _commit_or_conflict(session: Session, zh: str, en: str) -> None:
-    """Commit; if a unique name or credit code is taken, roll back and raise a conflict with this message."""
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(zh, en) from exc
 
 
 @router.get("", response_model=list[OrganisationPublic])
@@ -35,7 +27,7 @@ def create_organisation(body: OrganisationCreate, _: AdminUser, session: Session
     """Register an organisation (admins)."""
     org = Organisation.model_validate(body)
     session.add(org)
-    _commit_or_conflict(session, "同名单位或统一社会信用代码已存在", "An organisation with this name or credit code exists")
+    commit_or_conflict(session, "同名单位或统一社会信用代码已存在", "An organisation with this name or credit code exists")
     return org
 
 
@@ -47,5 +39,5 @@ def update_organisation(org_id: IdPath, body: OrganisationUpdate, _: AdminUser, 
         raise NotFound(f"单位 {org_id} 不存在", f"Organisation {org_id} does not exist")
     org.sqlmodel_update(body.model_dump(exclude_unset=True))
     session.add(org)
-    _commit_or_conflict(session, "同名单位已存在", "An organisation with this name exists")
+    commit_or_conflict(session, "同名单位已存在", "An organisation with this name exists")
     return org

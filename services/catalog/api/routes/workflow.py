@@ -3,14 +3,14 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from services.catalog.accounts.models import User
 from services.catalog.api.deps import CurrentUser, SessionDep, StaffUser, StaffUserApart
 from services.catalog.api.params import IdPath, IdQuery, PageQuery
-from services.catalog.core.errors import Conflict, NotFound
+from services.catalog.core.db import commit_or_conflict
+from services.catalog.core.errors import NotFound
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.wire import need_to_wire
 from services.catalog.matching import service as matching
@@ -38,12 +38,8 @@ queue_router = APIRouter(prefix="/broker", tags=["matches"])
 ERRORS = error_responses(403, 404, 409, s404="no such match", s409="illegal transition or stale version")
 
 
-def _commit(session: SessionDep) -> None:
-    try:
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("该需求与该成果已有对接", "This need and output already form a match") from exc
+def _commit(session: Session) -> None:
+    commit_or_conflict(session, "该需求与该成果已有对接", "This need and output already form a match")
 
 
 @router.post("", response_model=MatchPublic, status_code=201, responses={**ERRORS, **error_responses(503, s503="the matcher is unavailable")})
