@@ -33,22 +33,28 @@ FUNNEL: list[MatchStatus] = [
 class DeclineReason(StrEnum):
     """Why a pair was given up."""
 
+    not_relevant = "不相关"
     too_early = "成熟度不足"
     benefit_unclear = "效益不明确"
     price = "价格"
     ip_unavailable = "知识产权不可用"
     already_solved = "已解决"
     description_unclear = "描述不清"
+    wrong_region = "地域不符"
+    duplicate = "重复"
     other = "其他"
 
 
 REASON_EN: dict[str, str] = {
+    DeclineReason.not_relevant: "not relevant",
     DeclineReason.too_early: "too early stage",
     DeclineReason.benefit_unclear: "benefit unclear",
     DeclineReason.price: "price",
     DeclineReason.ip_unavailable: "IP not available",
     DeclineReason.already_solved: "already solved",
     DeclineReason.description_unclear: "description unclear",
+    DeclineReason.wrong_region: "wrong region",
+    DeclineReason.duplicate: "duplicate",
     DeclineReason.other: "other",
 }
 
