@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from duijie import import_cmds, matcher_cmds, workflow_cmds
+from duijie import import_cmds, matcher_cmds, ranker_cmds, workflow_cmds
 from duijie.logs import log_config
 from duijie.options import DatabaseUrl, DataDir, catalog_settings, console, open_catalog_db
 from duijie.supervise import Service, Supervisor
@@ -119,6 +119,7 @@ def serve(data_dir: DataDir = Path("data"), database_url: DatabaseUrl = None, ho
 
 import_cmds.register(app)
 matcher_cmds.register(app)
+ranker_cmds.register(app)
 workflow_cmds.register(app)
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from services.matcher import persist
+from services.matcher import learned, persist
 from services.matcher.clauses import embed_candidates, embed_clauses, item_clauses
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import Embedder, is_symmetric
@@ -44,6 +44,8 @@ class Matcher:
         self._save_seconds = 0.0
         self._rate: float | None = None  # items applied per second, smoothed over recent pages
         self.encoded_items = 0  # items embedded for the index since start (a metric)
+        # a model trained by `duijie train-ranker`, read at start (learned.py); None: the fusion ranks
+        self.ranker = learned.load(settings.data_dir)
         self.queries = QueryPreparer(self.index, self.embedder, self.embedder2, text_clauses=settings.text_clauses)
 
     @property
@@ -158,7 +160,8 @@ class Matcher:
 
         with self.index.lock:
             kind_index = self.index[request.target]
-            ranked = rank(kind_index, query, k=request.k, fusion=self.fusion, allow=allow, restrict_to=restrict_to)
+            ranked = rank(kind_index, query, k=request.k, fusion=self.fusion, allow=allow, restrict_to=restrict_to,
+                          ranker=self.ranker)
             results = []
             for r in ranked:
                 terms = matched_terms(query.tokens, kind_index.lexical.tokens(r.item.id), kind_index.lexical)

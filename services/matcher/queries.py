@@ -73,11 +73,11 @@ class QueryPreparer:
                         else partial(embed_text, body, self.embedder))
         tokens = item_tokens(item, query=True) if title else tokenize(body)
         if self.embedder2 is None:
-            return Query(vector=encode_first(), tokens=tokens, script=script_of(text))
+            return Query(vector=encode_first(), tokens=tokens, script=script_of(text), title=title)
         first = self._beside.submit(encode_first)  # the two models encode on a core each
         clauses2 = self._encode_clauses(clauses(title, body)[: 1 + self.text_clauses])
         return Query(vector=first.result(), vector2=query_vector(clauses2, bool(title)), tokens=tokens,
-                     clauses2=clauses2, script=script_of(text))
+                     clauses2=clauses2, script=script_of(text), title=title)
 
     def _query_clauses(self, item: CatalogItem, stored: np.ndarray | None) -> np.ndarray | None:
         """Second-model clause vectors of a query item: kept in the index, recently asked, or encoded now."""

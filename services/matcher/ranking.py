@@ -7,6 +7,7 @@ import numpy as np
 
 from services.matcher.clauses import clause_scores, cohesion, feedback
 from services.matcher.fields import MAX_BONUS, Adjustment, QuerySide, bonus, describe, has_facts, shared_keys
+from services.matcher.learned import LearnedRanker, QueryText, rerank
 from services.matcher.lexical import LexicalScores
 from services.matcher.store import KindIndex
 from services.matcher.text import title_key
@@ -26,6 +27,7 @@ class Query:
     item: CatalogItem | None = None
     clauses2: np.ndarray | None = None  # the second model's title and clause vectors
     script: str = "zh"  # writing system of the query (text.script_of)
+    title: str = ""  # a free text's first line (an item query reads its item's title)
 
 
 @dataclass
@@ -156,8 +158,9 @@ def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | Non
 
 def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
          allow: Callable[[CatalogItem], bool] = lambda _: True,
-         restrict_to: np.ndarray | None = None) -> list[Ranked]:
-    """Rank candidates of one kind for a query; `restrict_to` re-ranks a given set instead of retrieving."""
+         restrict_to: np.ndarray | None = None, ranker: LearnedRanker | None = None) -> list[Ranked]:
+    """Rank candidates of one kind for a query; `restrict_to` re-ranks a given set instead of retrieving;
+    a learned `ranker` (learned.py), when given and made for these signals, orders them instead of the fusion."""
     lexical = index.lexical.scorer(query.tokens)
     if restrict_to is not None:
         ids = np.array([i for i in np.asarray(restrict_to).tolist() if i in index.items], np.int64)
@@ -173,6 +176,10 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
     side = QuerySide.of(query.item) if query.item is not None and has_facts(query.item) else None
     keys = [shared_keys(side, it) for it in items] if side is not None else [()] * len(items)
     bonuses = np.fromiter(map(bonus, keys), np.float64, len(items))
+    title = query.item.title if query.item is not None else query.title
+    learned = rerank(ranker, index, QueryText(title, query.tokens), ids, raw, base, keys)
+    if learned is not None:  # candidates in another script keep the fusion's dense-only judgement
+        base = np.where(cross, base, learned).astype(np.float32)
 
     def total(b: np.ndarray, extra: np.ndarray) -> np.ndarray:  # in float64, as the bonuses
         return np.clip(b.astype(np.float64) * (1.0 - MAX_BONUS) + extra, 0.0, 1.0)
@@ -190,6 +197,8 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
         components = {name: round(float(calibrated[name][j]), 4) for name in raw}
         components.update({f"{name}_raw": round(float(raw[name][j]), 4) for name in raw})
         components["relative"] = round(float(relative[j]), 4)
+        if learned is not None:
+            components["learned"] = round(float(learned[j]), 4)
         components.update(adjustment.components)
         ranked.append(Ranked(item=items[j], score=ceiling, components=components, adjustment=adjustment,
                              folded=folded.get(j, [])))
