@@ -30,8 +30,6 @@ _FIELD_KEYS = {"field": ("field", "industry", "cluster"), "region": ("county", "
 FEATURES = (
     *SIGNALS,
     *(f"{s}_mm" for s in SIGNALS),  # min-max within the candidate set
-    *(f"{s}_z" for s in SIGNALS),  # standardised within the candidate set
-    *(f"{s}_top" for s in SIGNALS),  # 1 / log2(1 + rank) within the candidate set
     "fused",  # the hand-tuned fusion's within-set score
     "title_bm25", "title_bm25_mm",  # BM25 of the query's title alone
     "bigram_dice", "bigram_cover",  # character bigrams of the two titles: Dice, and share of the candidate's covered
@@ -64,16 +62,13 @@ def features(index: KindIndex, query: QueryText, ids: np.ndarray,
              raw: dict[str, np.ndarray], fused: np.ndarray, keys: Iterable[tuple[str, ...]]) -> np.ndarray:
     """The feature matrix (candidates × FEATURES) of one query's candidate set; cheap: lexical work only."""
     n = len(ids)
+    if n == 0:
+        return np.zeros((0, len(FEATURES)))
     cols: dict[str, np.ndarray] = {}
     for s in SIGNALS:
         v = raw[s].astype(np.float64) if s in raw else np.zeros(n)
         cols[s] = v
-        cols[f"{s}_mm"] = _minmax(v)
-        sd = float(v.std())
-        cols[f"{s}_z"] = (v - v.mean()) / sd if sd > 0 else np.zeros(n)
-        rank = np.empty(n)
-        rank[np.argsort(-v, kind="stable")] = np.arange(1, n + 1)
-        cols[f"{s}_top"] = 1.0 / np.log2(1.0 + rank)
+        cols[f"{s}_mm"] = _minmax(v)  # (within-set z-scores and 1/log2(1 + rank) measured no better: dropped)
     cols["fused"] = fused.astype(np.float64)
     title_tokens = tokenize(query.title) if query.title else []
     title_lex = index.lexical.scorer(title_tokens).of(ids).astype(np.float64) if title_tokens else np.zeros(n)
@@ -107,7 +102,7 @@ def features(index: KindIndex, query: QueryText, ids: np.ndarray,
     key_sets = [set(k) for k in keys]
     for name, members in _FIELD_KEYS.items():
         cols[f"fields_{name}"] = np.array([float(any(m in ks for m in members)) for ks in key_sets])
-    return np.column_stack([cols[f] for f in FEATURES]) if n else np.zeros((0, len(FEATURES)))
+    return np.column_stack([cols[f] for f in FEATURES])
 
 
 class LearnedRanker:
