@@ -22,6 +22,8 @@ def register(app: typer.Typer) -> None:
         model: Annotated[str, typer.Option(help="linear or lightgbm")] = "linear",
         min_pairs: Annotated[int, typer.Option(help="refuse with fewer judged pairs")] = 0,
         min_queries: Annotated[int, typer.Option(help="refuse with fewer judged queries")] = 0,
+        force: Annotated[bool, typer.Option("--force", help="install even a model that does not beat the fusion "
+                                            "in cross-validation")] = False,
     ) -> None:
         """Train the learned ranker from bdci2019 and brokers' decisions; the matcher uses it from its next start."""
         from services.matcher import learned
@@ -69,10 +71,16 @@ def register(app: typer.Typer) -> None:
                           f"(at least {need_pairs} and {need_queries}); the matcher keeps the hand-tuned fusion", err=True)
             raise typer.Exit(1)
         cv = rt.cross_validate(groups, model)
+        gain = cv.get("pool_learned_ndcg@10", 0.0) - cv.get("pool_fusion_ndcg@10", 0.0)
+        if gain <= 0 and not force:
+            typer.echo(f"不优于现有融合排序，未安装 / the model does not beat the hand-tuned fusion in 5-fold "
+                       f"cross-validation (nDCG@10 {cv.get('pool_learned_ndcg@10', 0):.3f} against "
+                       f"{cv.get('pool_fusion_ndcg@10', 0):.3f}); not installed (--force installs it)", err=True)
+            raise typer.Exit(1)
         fitted = rt.FITTERS[model](groups)
         path = learned.save(settings.data_dir, fitted, rt.meta(model, groups, cv, sources))
         typer.echo(f"trained {model} on {pairs} judged pairs over {queries} queries → {path}")
         typer.echo("5-fold cross-validated nDCG@10 (learned / fusion): "
-                      f"re-rank {cv.get('judged_learned_ndcg@10', 0):.3f} / {cv.get('judged_fusion_ndcg@10', 0):.3f}, "
-                      f"pool {cv.get('pool_learned_ndcg@10', 0):.3f} / {cv.get('pool_fusion_ndcg@10', 0):.3f}")
+                      f"{cv.get('pool_learned_ndcg@10', 0):.3f} / {cv.get('pool_fusion_ndcg@10', 0):.3f} "
+                      f"ordering each held-out query's judged candidates")
         typer.echo("restart the matcher to rank with it / 重启匹配服务后生效")

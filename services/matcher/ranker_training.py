@@ -186,8 +186,8 @@ def count(groups: Sequence[Group]) -> tuple[int, int]:
 
 def cross_validate(groups: Sequence[Group], kind: str, *, folds: int = 5, seed: int = 0,
                    **params: Any) -> dict[str, float]:
-    """Mean held-out nDCG@10 of the learned order and the fusion's, over each view's judged candidates (in the
-    pool view an unjudged candidate gains nothing), with the queries split into folds."""
+    """Mean held-out nDCG@10 of the learned order and the fusion's over each query's judged candidates (features
+    as in its retrieval pool), with the queries split into folds."""
     from services.matcher.learned import LearnedRanker
 
     queries = sorted({grp.query for grp in groups})
@@ -204,9 +204,10 @@ def cross_validate(groups: Sequence[Group], kind: str, *, folds: int = 5, seed: 
             judged = grp.grades[grp.grades >= 0]
             if grp.query not in test_q or len(set(judged.tolist())) < 2:
                 continue
-            for name, s in (("learned", model.score(grp.x)), ("fusion", grp.fused)):
+            mask = grp.grades >= 0  # ordered among the judged: an unjudged candidate is not known to be wrong
+            for name, s in (("learned", model.score(grp.x[mask])), ("fusion", grp.fused[mask])):
                 key = f"{grp.view}_{name}_ndcg@10"
-                sums[key] = sums.get(key, 0.0) + ndcg_at(ranked_by(s, grp.ids), grp.grades, judged.tolist())
+                sums[key] = sums.get(key, 0.0) + ndcg_at(ranked_by(s, grp.ids[mask]), judged, judged.tolist())
             n[grp.view] = n.get(grp.view, 0) + 1
     out = {key: round(v / n[key.split("_")[0]], 4) for key, v in sorted(sums.items())}
     return out | {"folds": folds, "queries": max(n.values(), default=0)}

@@ -148,3 +148,18 @@ def test_a_model_made_for_other_signals_is_not_used(data_dir: Path, embedder: Us
     assert matcher.ranker is not None
     results = matcher.match(MatchRequest(target=ItemKind.output, item=need(1, TOPICS[0][0]))).results
     assert results and all("learned" not in r.components for r in results)
+
+
+def test_a_model_no_better_than_the_fusion_is_not_installed(data_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            embedder: UsemEmbedder) -> None:
+    feedback = _decisions(tmp_path / "feedback.jsonl", range(HELD_OUT))
+    rows = [json.loads(line) for line in feedback.read_text(encoding="utf-8").splitlines()]
+    for row in rows:  # now the judgements agree with the fusion: the same words are the strong match
+        same = _ids(row["need_id"] - 1)[0]
+        row.update({"stage": "signed", "label": 1, "reason": None} if row["output_id"] == same
+                   else {"stage": "declined", "label": 0, "reason": "不相关"})
+    feedback.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    result = _train(data_dir, feedback, monkeypatch, embedder)
+    assert result.exit_code == 1 and "does not beat the hand-tuned fusion" in result.output, result.output
+    assert not (data_dir / "ranker").exists()
