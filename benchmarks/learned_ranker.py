@@ -26,7 +26,7 @@ from benchmarks.matcher_common import shared_dir
 from benchmarks.relevance import build, cross_validate, load, need_request, prepare, scores
 from services.matcher.embedder import e5_available
 from services.matcher.engine import Matcher
-from services.matcher.learned import LearnedRanker
+from services.matcher.learned import LearnedRanker, best, combine
 from services.matcher.ranker_training import FITTERS, Group, decision_grade, group, ranked_by, training_groups
 
 LEVEL_TO_DECISION = {4: {"label": 1, "stage": "signed"}, 3: {"label": 1, "stage": "introduced"},
@@ -56,6 +56,12 @@ def evaluate(needs: list[Need], aid_of: list[str], score: Any) -> dict[str, floa
     return scores(full, rerank, [n.judged for n in needs])
 
 
+def learned_order(model: LearnedRanker, grp: Group) -> np.ndarray:
+    """The service's score of a group's candidates: the model over the fusion's best, as `learned.rerank`."""
+    top = best(grp.fused)
+    return combine(model.score(grp.x[top]), grp.fused, top)
+
+
 def fitted(train: list[Group], spec: dict[str, Any]) -> LearnedRanker:
     """A model fitted on `train` by the spec's fitter."""
     params = {k: v for k, v in spec.items() if k != "kind"}
@@ -75,7 +81,7 @@ def cv_learned(needs: list[Need], aid_of: list[str], spec: dict[str, Any], folds
     for k in range(folds):
         test_idx = set(order[k::folds].tolist())
         model = fitted([g for i, n in enumerate(needs) if i not in test_idx for g in n.train], spec)
-        s = evaluate([needs[i] for i in sorted(test_idx)], aid_of, lambda grp, m=model: m.score(grp.x))
+        s = evaluate([needs[i] for i in sorted(test_idx)], aid_of, lambda grp, m=model: learned_order(m, grp))
         for name in ("recall@10", "ndcg@10", "mrr@10", "rerank_ndcg@10"):
             total[name] = total.get(name, 0.0) + s[name] * s["needs"]
         weight += int(s["needs"])
@@ -154,7 +160,7 @@ def main() -> int:
                 print(row(f"half {'AB'[a]} ({pairs} decisions) | half {'AB'[b]} | fusion (untrained)", base))
                 for spec_name in ("linear (pairwise logistic, C=0.1)", "LightGBM lambdarank (300 trees × 3 leaves)"):
                     model = fitted(train, MODELS[spec_name])
-                    s = evaluate(test, aid_of, lambda grp, m=model: m.score(grp.x))
+                    s = evaluate(test, aid_of, lambda grp, m=model: learned_order(m, grp))
                     print(row(f"half {'AB'[a]} | half {'AB'[b]} | {spec_name}", s)
                           + f" gain {s['ndcg@10'] - base['ndcg@10']:+.3f} / {s['rerank_ndcg@10'] - base['rerank_ndcg@10']:+.3f} |",
                           flush=True)

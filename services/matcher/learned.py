@@ -38,6 +38,9 @@ FEATURES = (
     *(f"fields_{k}" for k in _FIELD_KEYS),  # the structured matches (ranking's bonuses); zero on bdci2019
 )
 RANKER_DIR = "ranker"
+# the model re-orders the fusion's best this many of a query's candidates (the lexical features are a Python loop
+# per candidate); the rest follow in the fusion's order. A full-corpus top 10 lies within it.
+LEARNED_TOP = 100
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
@@ -59,8 +62,10 @@ class QueryText:
 
 
 def features(index: KindIndex, query: QueryText, ids: np.ndarray,
-             raw: dict[str, np.ndarray], fused: np.ndarray, keys: Iterable[tuple[str, ...]]) -> np.ndarray:
-    """The feature matrix (candidates × FEATURES) of one query's candidate set; cheap: lexical work only."""
+             raw: dict[str, np.ndarray], fused: np.ndarray, keys: Iterable[tuple[str, ...]],
+             rows: np.ndarray | None = None) -> np.ndarray:
+    """The feature matrix (candidates × FEATURES) of one query's candidate set, relative to the whole set;
+    the per-candidate lexical features only for `rows` (all if None), zero elsewhere."""
     n = len(ids)
     if n == 0:
         return np.zeros((0, len(FEATURES)))
@@ -83,14 +88,15 @@ def features(index: KindIndex, query: QueryText, ids: np.ndarray,
         return w
 
     title_idf = sum(map(weight, tterms)) or 1.0
-    rows = np.zeros((n, 7))
-    for r, item_id in enumerate(ids.tolist()):
+    lexical_rows = np.zeros((n, 7))
+    for r in range(n) if rows is None else rows.tolist():
+        item_id = int(ids[r])
         item = index.items.get(item_id)
         grams = _bigrams(item.title) if item is not None else set()
         shared = len(grams & qgrams)
         terms = set(index.lexical.tokens(item_id))
         common = terms & qterms
-        rows[r] = (2.0 * shared / (len(grams) + len(qgrams)) if grams or qgrams else 0.0,
+        lexical_rows[r] = (2.0 * shared / (len(grams) + len(qgrams)) if grams or qgrams else 0.0,
                    shared / len(grams) if grams else 0.0,
                    sum(map(weight, common)) / (sum(map(weight, terms)) or 1.0),
                    sum(map(weight, terms & tterms)) / title_idf,
@@ -98,7 +104,7 @@ def features(index: KindIndex, query: QueryText, ids: np.ndarray,
                    math.log1p(len(terms)), math.log1p(len(qterms)))
     for j, name in enumerate(("bigram_dice", "bigram_cover", "idf_cover", "title_idf_cover", "overlap",
                               "cand_terms", "query_terms")):
-        cols[name] = rows[:, j]
+        cols[name] = lexical_rows[:, j]
     key_sets = [set(k) for k in keys]
     for name, members in _FIELD_KEYS.items():
         cols[f"fields_{name}"] = np.array([float(any(m in ks for m in members)) for ks in key_sets])
@@ -185,9 +191,24 @@ def load(data_dir: Path) -> LearnedRanker | None:
     return ranker
 
 
+def best(fused: np.ndarray) -> np.ndarray:
+    """Positions of the candidates the model re-orders: the fusion's best LEARNED_TOP."""
+    return np.argsort(-fused, kind="stable")[:LEARNED_TOP]
+
+
+def combine(scores: np.ndarray, fused: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Learned scores of the `top` candidates and the fusion's of the rest as one score in [0, 1]: the re-ordered
+    best in [0.2, 1], the others below in the fusion's order."""
+    out = 0.2 * _minmax(fused.astype(np.float64)) * 0.999
+    out[top] = 0.2 + 0.8 * _minmax(scores)
+    return out.astype(np.float32)
+
+
 def rerank(ranker: LearnedRanker | None, index: KindIndex, query: QueryText, ids: np.ndarray,
            raw: dict[str, np.ndarray], fused: np.ndarray, keys: Iterable[tuple[str, ...]]) -> np.ndarray | None:
-    """The learned score of each candidate, min-max scaled to [0, 1] within the set; None when no model applies."""
+    """The learned score of each candidate in [0, 1] (`combine`); None when no model applies."""
     if ranker is None or not ranker.fits(raw) or len(ids) == 0:
         return None
-    return _minmax(ranker.score(features(index, query, ids, raw, fused, keys))).astype(np.float32)
+    top = best(fused)
+    x = features(index, query, ids, raw, fused, keys, rows=top)
+    return combine(ranker.score(x[top]), fused, top)
