@@ -1,6 +1,6 @@
 """Pick the zhibei outputs the cross-lingual set is written from (fixed seed, stratified by classification).
 
-Usage: python3 pick_targets.py ../shared/data/zhibei > picks.tsv  (prints set, key, classification, name)
+Usage: python3 pick_targets.py ../shared/data/zhibei > picks.tsv  (prints set, key, classification, name, status)
 """
 
 import hashlib
@@ -13,6 +13,7 @@ from pathlib import Path
 SEED = 16
 PER_SET = 180
 MIN_CONTEXT = 150
+NEAR_DUP_CONTEXT = 0.6  # share of a context's character bigrams found in another output's context
 
 
 def key(rec: dict) -> str:
@@ -59,12 +60,25 @@ def main(folder: str) -> None:
                 order.append(p.pop())
     picks = order[: 2 * PER_SET]
     rng.shuffle(picks)
+    # flagged, not removed (removal would shift the seeded order): an output whose text is nearly
+    # another output's text has two right answers, so no need or English version is written for it
+    ctx = [bigrams(r.get("context") or "") for r in recs]
+    dup = {
+        i
+        for i in picks
+        if any(
+            j != i and len(ctx[i] & ctx[j]) / max(1, min(len(ctx[i]), len(ctx[j]))) >= NEAR_DUP_CONTEXT
+            for j in range(len(recs))
+            if len(ctx[j]) > 1
+        )
+    }
     for n, i in enumerate(picks):
         print(
             "needs" if n % 2 == 0 else "outputs",
             keys[i],
             recs[i]["classification"],
             recs[i]["name"],
+            "near-duplicate" if i in dup else "ok",
             sep="\t",
         )
 
