@@ -24,7 +24,7 @@ from services.catalog.challenges.schemas import (
 )
 from services.catalog.challenges.vocab import ChallengeStatus
 from services.catalog.core.tables import Clock, utcnow
-from services.catalog.demo_history import date_items, seed_history
+from services.catalog.demo_history import date_items, seed_history, seed_past_event, seed_year_of_visits
 from services.catalog.events import service as events
 from services.catalog.events.models import Event
 from services.catalog.events.schemas import EventCreate, MeetingRequestCreate, RegistrationCreate
@@ -79,6 +79,8 @@ def seed_demo(session: Session, *, clock: Clock = utcnow) -> bool:
     seed_events(session, users=users, items=items)
     now = clock()
     seed_history(session, rows=DATASET["history"], items=items, users=users, now=now)
+    seed_past_event(session, users=users, items=items, orgs=orgs, now=now)
+    seed_year_of_visits(session, users=users, now=now)
     date_items(session, rows=DATASET["history"], now=now)
     session.commit()
     return True

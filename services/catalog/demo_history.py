@@ -1,6 +1,7 @@
-"""A year of the demo's broker work ending now: pairs proposed month by month, shortlisted, introduced, answered by
-the parties, declined with reasons, negotiated and signed with a registered contract. Written through the workflow
-services, which stamp the present, and dated into the past in the same step (history rows and inboxes included)."""
+"""A year of the demo's work ending now. The broker's: pairs proposed month by month, shortlisted, introduced,
+answered by the parties, declined with reasons, negotiated and signed with a registered contract, written through the
+workflow services (which stamp the present) and dated into the past in the same step, history rows and inboxes
+included. Beside it, a roadshow of seven months ago and an expert's monthly visits to a town."""
 
 import random
 from datetime import datetime, timedelta
@@ -13,6 +14,16 @@ from sqlmodel import Session, col, select
 
 from services.catalog.accounts.models import Organisation, User
 from services.catalog.accounts.vocab import Role
+from services.catalog.core.tables import Clock
+from services.catalog.events import service as events
+from services.catalog.events.models import Event
+from services.catalog.events.schemas import EventCreate, RegistrationCreate
+from services.catalog.events.vocab import EventStatus
+from services.catalog.experts import dispatches as expert_dispatches
+from services.catalog.experts import visits as expert_visits
+from services.catalog.experts.models import Dispatch, Expert, VisitProblem
+from services.catalog.experts.schemas import DispatchCreate, RatingCreate, VisitCreate
+from services.catalog.experts.vocab import ProblemStatus
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.workflow import contracts, feedback
 from services.catalog.workflow import service as workflow
@@ -221,3 +232,86 @@ def date_items(session: Session, *, rows: list[dict[str, Any]], now: datetime) -
             if item.updated_at > now - timedelta(hours=1) or item.updated_at < posted:
                 item.updated_at = posted
             session.add(item)
+
+
+def _at(moment: datetime) -> Clock:
+    return lambda: moment
+
+
+# A roadshow of the year before: who came (registered by the bureau) and what they brought.
+ROADSHOW = {
+    "江门大江摩托车配件有限公司": {"need_ids": ["电动摩托车电机过热降功率", "链轮热处理变形超差"]},
+    "江海储能科技有限公司": {"need_ids": ["工商业储能柜电池一致性差"]},
+    "五邑大学": {"output_ids": ["摩托车发动机铝合金缸体高压铸造缺陷控制", "储能电池管理系统主动均衡技术"]},
+    "华南理工大学": {"output_ids": ["电动摩托车轮毂电机高效冷却结构"]},
+    "江门职业技术学院": {"output_ids": ["摩托车链轮感应淬火工艺优化"]},
+}
+
+
+def seed_past_event(session: Session, *, users: dict[str, User], items: dict[str, int],
+                    orgs: dict[str, Organisation], now: datetime) -> Event:
+    """A roadshow held some seven months ago in 江海区, five organisations checked in, reported (not committed)."""
+    admin, starts = users["admin"], now - timedelta(days=215)
+    event = events.create_event(session, user=admin, clock=_at(starts - timedelta(days=30)), data=EventCreate.model_validate({
+        "title": "江海区摩托车与储能产业技术路演", "kind": "roadshow", "cluster": "高端装备", "region": "江海区",
+        "theme": "电动化、轻量化与储能安全", "starts_at": starts.isoformat(),
+        "registration_deadline": (starts - timedelta(days=2)).isoformat(), "venue": "江门高新区科技创新中心",
+        "capacity": 80, "slot_minutes": 20, "slot_count": 6, "tables": 2}))
+    events.move(session, event=event, user=admin, to=EventStatus.open, clock=_at(starts - timedelta(days=30)))
+    regs = [events.register(session, event=event, user=admin, clock=_at(starts - timedelta(days=12)),
+                            data=RegistrationCreate.model_validate({
+                                "organisation_id": orgs[name].id,
+                                **{key: [items[t] for t in titles] for key, titles in brought.items()}}))
+            for name, brought in ROADSHOW.items()]
+    for reg in regs:
+        events.check_in(session, event=event, user=admin, token=reg.token, clock=_at(starts - timedelta(minutes=15)))
+    for to, moment in ((EventStatus.closed, starts), (EventStatus.held, starts + timedelta(hours=3)),
+                       (EventStatus.reported, starts + timedelta(days=4))):
+        events.move(session, event=event, user=admin, to=to, clock=_at(moment))
+    return event
+
+
+# A year of one expert's visits to a town: (days ago, hours, place, work done, [(problem, solved)]).
+VISITS = [
+    (320, 4.0, "江海储能科技有限公司", "储能柜电池一致性现状调研", [("单体压差随运行时间扩大", True)]),
+    (292, 3.0, "外海街道企业服务中心", "储能与电池企业安全生产培训", []),
+    (263, 5.0, "江门大江摩托车配件有限公司", "电动摩托车电池包热管理诊断", [("电池包散热风道设计不合理", True)]),
+    (235, 3.5, "江海储能科技有限公司", "BMS均衡策略现场测试", [("均衡电流偏小", True), ("SOC漂移", False)]),
+    (206, 4.0, "外海街道企业服务中心", "电池回收政策与技术对接会", []),
+    (178, 6.0, "江海储能科技有限公司", "热失控预警传感器选型", [("产气传感器安装位置不当", True)]),
+    (149, 3.0, "江门高新电路板有限公司", "厂区储能系统安全评估", [("储能舱消防联动缺失", False)]),
+    (121, 4.5, "江海储能科技有限公司", "储能电站运维规程修订", [("运维记录不完整", True)]),
+    (93, 3.0, "外海街道企业服务中心", "企业技术需求征集与梳理", []),
+    (66, 5.0, "江门大江摩托车配件有限公司", "电池包装配线改进", [("模组紧固力矩不一致", True)]),
+    (38, 4.0, "江海储能科技有限公司", "均衡方案验证回访", [("部分电芯仍需更换", False)]),
+]
+
+
+def seed_year_of_visits(session: Session, *, users: dict[str, User], now: datetime) -> Dispatch:
+    """The demo expert's year-long dispatch to 江海区外海街道 with monthly visits, confirmed and rated by the bureau
+    (the host of a town), most problems confirmed solved (not committed)."""
+    admin = users["admin"]
+    expert = session.exec(select(Expert).where(Expert.user_id == users["expert"].id)).one()
+    begun = now - timedelta(days=340)
+    dispatch = expert_dispatches.create_dispatch(session, user=admin, clock=_at(begun), data=DispatchCreate.model_validate({
+        "expert_id": expert.id, "host_kind": "town", "county": "江海区", "town": "外海街道",
+        "start_on": (begun + timedelta(days=5)).date().isoformat(), "end_on": (now + timedelta(days=30)).date().isoformat(),
+        "days_per_month": 2, "goals": "储能与电池企业集聚区技术服务：电池安全、储能运维与热管理"}))
+    for who in (users["expert"], admin):
+        expert_dispatches.confirm_dispatch(session, dispatch=dispatch, user=who, clock=_at(begun + timedelta(days=2)))
+    for n, (days_ago, hours, place, work, problems) in enumerate(VISITS):
+        day = now - timedelta(days=days_ago)
+        visit = expert_visits.log_visit(session, dispatch=dispatch, user=users["expert"], clock=_at(day),
+                                        data=VisitCreate.model_validate({
+                                            "visit_on": day.date().isoformat(), "hours": hours, "place": place,
+                                            "work_done": work,
+                                            "problems": [{"text": t, "solved": s} for t, s in problems]}))
+        later = _at(day + timedelta(days=3))
+        expert_visits.confirm_visit(session, visit=visit, dispatch=dispatch, user=admin, clock=later)
+        expert_visits.rate_visit(session, visit=visit, dispatch=dispatch, user=admin, clock=later,
+                                 data=RatingCreate(rating=5 if n % 3 else 4, comment="企业反馈良好"))
+        session.flush()
+        for problem in session.exec(select(VisitProblem).where(VisitProblem.visit_id == visit.id,
+                                                               VisitProblem.status == ProblemStatus.solved)).all():
+            expert_visits.confirm_problem(session, problem=problem, dispatch=dispatch, user=admin, clock=later)
+    return dispatch
