@@ -2,22 +2,31 @@
 dashboard has something to show, and starting again adds nothing."""
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, col, select
 from typer.testing import CliRunner
 
 from duijie.cli import app as cli
 from services.catalog.demo import DEMO_PASSWORD, seed_demo
 from services.catalog.items.models import ResearchOutput, TechNeed
+from services.catalog.matching import client as matcher_client
 from services.catalog.portal.charts import EMPTY_ZH_EN
 from services.catalog.workflow import service as workflow
 from services.catalog.workflow import stats
 from services.catalog.workflow.models import Match, MatchEvent, Notification
 from services.catalog.workflow.vocab import DeclineReason, MatchStatus
+from services.matcher import build
+from services.matcher import main as matcher_main
+from shared.schemas import ChangesPage
 from tests.conftest import Catalog
+from tests.matcher.conftest import settings_for
 from tests.portal.helpers import portal_client, sign_in
 
 COUNTIES = {"蓬江区", "江海区", "新会区", "台山市", "开平市", "鹤山市", "恩平市"}
@@ -109,3 +118,36 @@ def test_seed_demo_twice_on_one_data_folder_writes_once(tmp_path: Path) -> None:
                 col(Match.status) == MatchStatus.signed)).one() >= 10
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def demo_with_matcher(catalog: Catalog, tmp_path: Path, embedder: Any,
+                      monkeypatch: pytest.MonkeyPatch) -> Iterator[Catalog]:
+    """The demo catalog with an in-process matcher that has read its whole change feed."""
+    with Session(catalog.engine) as session:
+        assert seed_demo(session)
+    monkeypatch.setattr(build, "load_embedder", lambda spec: embedder)
+    settings = settings_for(tmp_path / "matcher", service_token=catalog.settings.service_token)
+    with TestClient(matcher_main.create_app(settings)) as matcher:
+        matcher.headers["Authorization"] = f"Bearer {catalog.settings.service_token}"
+        monkeypatch.setattr(matcher_client, "_client", lambda base_url, token: matcher)
+        page = ChangesPage.model_validate(catalog.client.get("/api/v1/changes", params={"after": 0, "limit": 1000},
+                                                             headers=catalog.service_headers()).json())
+        assert not page.changes or page.changes[-1].seq == page.last_seq  # the whole feed in one page
+        matcher.app.state.matcher.apply(page.changes, page.last_seq)  # type: ignore[attr-defined]
+        yield catalog
+
+
+@pytest.mark.parametrize(("query", "title"), [
+    ("battery recycling", "废旧锂离子电池正极材料湿法回收技术"),
+    ("lead-free brass for bathroom taps", "无铅易切削黄铜合金"),
+    ("dried tangerine peel age identification", "新会陈皮陈化年份快速鉴别技术"),
+    ("fall detection for elderly people with radar", "毫米波雷达老人跌倒检测"),
+])
+def test_english_questions_find_the_demo_s_chinese_outputs(demo_with_matcher: Catalog, query: str, title: str) -> None:
+    r = demo_with_matcher.client.get("/api/v1/search/outputs", params={"q": query, "k": 3})
+    assert r.status_code == 200, r.text
+    titles = [hit["title"] for hit in r.json()["results"]]
+    assert title in titles, titles
+    if query == "battery recycling":
+        assert titles[0] == title
