@@ -58,8 +58,9 @@ class Stack:
     data_dir: Path
     matcher_error: str | None = None
 
-    def wait_for_matcher(self, timeout: float = 30.0) -> None:
-        """Block until the matcher has read every change the catalog has made."""
+    def wait_for_matcher(self, timeout: float = 180.0) -> None:
+        """Block until the matcher has read every change the catalog has made (the bound is against hanging: the
+        demo's hundred items are embedded by both models on a shared machine first)."""
         if self.matcher_url is None:
             return
         deadline = time.monotonic() + timeout
