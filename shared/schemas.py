@@ -1,13 +1,15 @@
 """Schemas on the wire between the catalog and the matcher (the only code both services import)."""
 
 from datetime import date, datetime
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
 from shared.vocab import ChangeOp, ItemKind
 
 SERVICE_TOKEN_HEADER = "Authorization"
+# a question for at most this many results finds each one's best passage unless it says otherwise
+PASSAGES_UP_TO_K = 20
 
 
 # the status in which each kind is offered as a candidate
@@ -67,12 +69,29 @@ class MatchRequest(BaseModel):
     text: str | None = None
     k: int = Field(10, ge=1, le=100)
     include_brokers_only: bool = False
+    passages: bool | None = Field(None, description="find each result's best-matching passage (`best_passage`); "
+                                                    "null: only when k ≤ 20, so bulk questions do not pay for it")
+
+    @property
+    def wants_passages(self) -> bool:
+        """Whether the results carry their best passage: as asked, else for interactive sizes (k ≤ 20)."""
+        return self.passages if self.passages is not None else self.k <= PASSAGES_UP_TO_K
 
     @model_validator(mode="after")
     def _item_or_text(self) -> Self:
         if self.item is None and not (self.text or "").strip():
             raise ValueError("请给出条目 item 或非空文本 text (give either an item or a non-empty text)")
         return self
+
+
+class BestPassage(BaseModel):
+    """The sentence or clause of a candidate most similar to the query, and where it stands in the candidate."""
+
+    text: str
+    field: Literal["title", "text"] = Field(description="the candidate's title or its summary/description")
+    start: int = Field(ge=0, description="offset of `text` in that field, in characters")
+    end: int = Field(ge=0)
+    similarity: float = Field(description="cosine of the passage and the query (multilingual model)")
 
 
 class Explanation(BaseModel):
@@ -94,6 +113,7 @@ class MatchResult(BaseModel):
     score: float = Field(ge=0.0, le=1.0)
     components: dict[str, float]
     explanation: Explanation
+    best_passage: BestPassage | None = None
 
 
 class MatchResponse(BaseModel):

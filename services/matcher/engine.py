@@ -13,6 +13,7 @@ from services.matcher.embedder import Embedder, is_symmetric
 from services.matcher.encoding import embed_items, embed_titles
 from services.matcher.explain import explain, matched_terms
 from services.matcher.lanes import QueryFirst
+from services.matcher.passages import PassageFinder
 from services.matcher.queries import QueryPreparer
 from services.matcher.ranking import Fusion, Query, rank
 from services.matcher.store import MatchIndex, Prepared
@@ -44,6 +45,7 @@ class Matcher:
         self._save_seconds = 0.0
         self._rate: float | None = None  # items applied per second, smoothed over recent pages
         self.encoded_items = 0  # items embedded for the index since start (a metric)
+        self.passages = PassageFinder(self.embedder)  # through the query lane: a person is waiting for them
         self.queries = QueryPreparer(self.index, self.embedder, self.embedder2, text_clauses=settings.text_clauses)
 
     @property
@@ -159,11 +161,14 @@ class Matcher:
         with self.index.lock:
             kind_index = self.index[request.target]
             ranked = rank(kind_index, query, k=request.k, fusion=self.fusion, allow=allow, restrict_to=restrict_to)
-            results = []
-            for r in ranked:
-                terms = matched_terms(query.tokens, kind_index.lexical.tokens(r.item.id), kind_index.lexical)
-                results.append(MatchResult(kind=r.item.kind, id=r.item.id, title=r.item.title, score=r.score,
-                                           components=r.components, explanation=explain(r, terms)))
+            terms = [matched_terms(query.tokens, kind_index.lexical.tokens(r.item.id), kind_index.lexical)
+                     for r in ranked]
+        # the returned candidates' passages are encoded with the index unlocked (indexing goes on meanwhile)
+        best = (self.passages.best([r.item for r in ranked], query.vector, query.tokens)
+                if request.wants_passages and ranked else [None] * len(ranked))
+        results = [MatchResult(kind=r.item.kind, id=r.item.id, title=r.item.title, score=r.score,
+                               components=r.components, explanation=explain(r, t, passage), best_passage=passage)
+                   for r, t, passage in zip(ranked, terms, best, strict=True)]
         return MatchResponse(results=results, model=self.model)
 
     def status(self) -> MatcherStatus:

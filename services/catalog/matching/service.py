@@ -26,7 +26,7 @@ from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.repository import visible_clause
 from services.catalog.items.wire import need_to_wire, output_to_wire
 from services.catalog.matching import client
-from shared.schemas import CatalogItem, MatchRequest, MatchResponse, MatchResult
+from shared.schemas import BestPassage, CatalogItem, MatchRequest, MatchResponse, MatchResult
 from shared.vocab import ItemKind
 
 VERDICT_DEPTH = 100
@@ -76,6 +76,11 @@ class Candidate:
         """The key terms query and candidate share, most specific first."""
         return self.result.explanation.matched_terms
 
+    @property
+    def best_passage(self) -> BestPassage | None:
+        """The candidate's sentence most similar to the question (None when the matcher was not asked for it)."""
+        return self.result.best_passage
+
 
 @dataclass
 class Ranking:
@@ -99,9 +104,10 @@ class Verdict:
     model: str | None
 
 
-def outputs_for_need(*, need: TechNeed, k: int = 10) -> MatchRequest:
-    """The question for the outputs that could solve a need."""
-    return MatchRequest(target=ItemKind.output, item=need_to_wire(need), k=k)
+def outputs_for_need(*, need: TechNeed, k: int = 10, passages: bool | None = None) -> MatchRequest:
+    """The question for the outputs that could solve a need (`passages=False`: without each one's best passage,
+    for a caller that shows none)."""
+    return MatchRequest(target=ItemKind.output, item=need_to_wire(need), k=k, passages=passages)
 
 
 def outputs_for_challenge(*, challenge: Challenge, k: int = 10) -> MatchRequest:
@@ -151,7 +157,7 @@ def ranked_experts(*, session: Session, user: User | None, ranking: MatchRespons
     shown = experts_service.present(session, experts=[e for e, _ in kept], user=user)
     return ExpertMatchesPublic(model=ranking.model, results=[
         ExpertMatch(expert=profile, score=r.score, components=r.components, explanation=r.explanation,
-                    account_id=expert.user_id if with_accounts else None)
+                    best_passage=r.best_passage, account_id=expert.user_id if with_accounts else None)
         for profile, (expert, r) in zip(shown, kept, strict=True)])
 
 
@@ -207,7 +213,8 @@ def rank(*, session: Session, settings: CatalogSettings, user: User | None, ques
 
 def verdict(*, settings: CatalogSettings, need: CatalogItem, output_id: int) -> Verdict:
     """The matcher's verdict on (need, output); 503 when it is unreachable, 422 when it does not rank the output."""
-    question = MatchRequest(target=ItemKind.output, item=need, k=VERDICT_DEPTH, include_brokers_only=True)
+    question = MatchRequest(target=ItemKind.output, item=need, k=VERDICT_DEPTH, include_brokers_only=True,
+                            passages=False)
     ranking = ask(settings=settings, question=question, unavailable=MatcherUnavailable(
         "匹配服务暂时不可用，请稍后重试，或在请求中直接给出评分 score 和解释 explanation",
         "The matcher is unavailable; retry later or give score and explanation in the request"))
@@ -243,7 +250,7 @@ def need_output_scores(*, settings: CatalogSettings, needs: list[TechNeed],
     scores: dict[tuple[int, int], float] = {}
     for need in needs:
         try:
-            ranking = ask(settings=settings, question=outputs_for_need(need=need, k=k))
+            ranking = ask(settings=settings, question=outputs_for_need(need=need, k=k, passages=False))
         except AppError:
             return None
         for result in ranking.results:
