@@ -14,6 +14,7 @@ from services.catalog.core.config import CatalogSettings
 from services.catalog.core.db import READ_ONLY, is_sqlite, make_engine, migrate
 from services.catalog.core.errors import install_error_handlers
 from services.catalog.core.guard import Guard, WriteQueue
+from services.catalog.core.ratelimit import RateLimit
 from services.catalog.core.tables import utcnow
 from services.catalog.portal.app import install_portal
 from services.catalog.workflow.outbox import start_sender
@@ -43,6 +44,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
                   description="Research outputs, technology needs, accounts and the change feed.")
     app.state.settings = settings
     app.state.sign_in_guard = SignInGuard()
+    app.state.search_limit = RateLimit(limit=settings.anon_search_per_minute)  # anonymous free-text searches
     app.state.clock = utcnow  # deadlines are judged by it; tests move it by hand
     install_error_handlers(app)
     app.include_router(api_router)

@@ -53,6 +53,11 @@ class CatalogSettings(BaseSettings):
     outbox_lease_seconds: float = 120.0
     outbox_max_attempts: int = 12
     challenge_attachment_max_mb: float = 10.0  # one PDF attached to a challenge application
+    # free-text search (portal boxes, GET /api/v1/search/*): anonymous callers may search this often a minute per
+    # address (signed-in users are not limited); the matcher has this long to answer before the keyword ranking
+    # is shown instead
+    anon_search_per_minute: int = Field(30, ge=1)
+    search_timeout_seconds: float = Field(3.0, gt=0)
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
     # pages list ranked candidates scoring below this behind "show weaker matches". On the same calibrated
     # scale (matcher.md §5): judged non-relevant pairs average 0.13 and "partly related" ones (level 2) 0.20,

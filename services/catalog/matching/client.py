@@ -81,14 +81,15 @@ def order(*, settings: CatalogSettings) -> list[str]:
 
 @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
        wait=wait_exponential(multiplier=0.1, max=1.0), reraise=True)
-def post_match(*, settings: CatalogSettings, request: MatchRequest) -> MatchResponse:
+def post_match(*, settings: CatalogSettings, request: MatchRequest, timeout: float = TIMEOUT) -> MatchResponse:
     """POST /v1/match to a matcher replica, the next one on a transient failure; raises httpx errors once
     every replica has failed on each of the retries."""
     body = request.model_dump_json()  # pydantic's own JSON encoder and parser: no intermediate dicts
     failure: httpx.HTTPError | None = None
     for url in order(settings=settings):
         try:
-            response = _client(url, settings.service_token).post("/v1/match", content=body, headers=JSON_HEADERS)
+            response = _client(url, settings.service_token).post(
+                "/v1/match", content=body, headers=JSON_HEADERS, timeout=timeout)
             response.raise_for_status()
             return MatchResponse.model_validate_json(response.content)
         except httpx.HTTPError as exc:
@@ -97,6 +98,10 @@ def post_match(*, settings: CatalogSettings, request: MatchRequest) -> MatchResp
             failure = exc  # down or restarting: the next replica answers instead
     assert failure is not None
     raise failure
+
+
+# a search box: one round over the replicas, each given `timeout`; the page falls back to keywords rather than wait
+post_match_once = post_match.retry_with(stop=stop_after_attempt(1))
 
 
 def _status(*, settings: CatalogSettings, url: str) -> MatcherStatus | None:

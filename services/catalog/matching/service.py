@@ -169,19 +169,31 @@ def needs_for_output(*, session: Session, output: ResearchOutput, user: User | N
 
 def outputs_for_text(*, text: str, k: int = 10) -> MatchRequest:
     """The question for the outputs matching free text (422 when the text is blank or only control characters)."""
+    return _text_question(target=ItemKind.output, text=text, k=k)
+
+
+def needs_for_text(*, text: str, user: User | None, k: int = 10) -> MatchRequest:
+    """The question for the needs matching free text; brokers-only needs only for staff (422 when blank)."""
+    return _text_question(target=ItemKind.need, text=text, k=k, include_brokers_only=is_staff(user))
+
+
+def _text_question(*, target: ItemKind, text: str, k: int, include_brokers_only: bool = False) -> MatchRequest:
     try:
         if all(unicodedata.category(c)[0] in "CZ" for c in text):
             raise ValueError("nothing to search for")
-        return MatchRequest(target=ItemKind.output, text=text, k=k)
+        return MatchRequest(target=target, text=text, k=k, include_brokers_only=include_brokers_only)
     except (ValidationError, ValueError) as exc:
         raise ValidationFailed("请输入要检索的文字", "Give some text to search for",
                                detail=[{"column": "q", "zh": "不能为空白", "en": "must not be blank"}]) from exc
 
 
-def ask(*, settings: CatalogSettings, question: MatchRequest,
-        unavailable: MatcherUnavailable | None = None) -> MatchResponse:
-    """The matcher's ranking for a question; `unavailable` (or MatcherUnavailable) when it cannot answer."""
+def ask(*, settings: CatalogSettings, question: MatchRequest, unavailable: MatcherUnavailable | None = None,
+        timeout: float | None = None) -> MatchResponse:
+    """The matcher's ranking for a question; `unavailable` (or MatcherUnavailable) when it cannot answer (with
+    `timeout`: within that many seconds a replica, each asked once, no retries)."""
     try:
+        if timeout is not None:
+            return client.post_match_once(settings=settings, request=question, timeout=timeout)
         return client.post_match(settings=settings, request=question)
     except httpx.HTTPStatusError as exc:
         if exc.response.status_code < 500:  # the matcher refused the question: the caller's to fix, not a retry

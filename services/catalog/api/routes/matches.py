@@ -13,13 +13,20 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from services.catalog.accounts.models import User
-from services.catalog.api.deps import TokenDep, engine_for, get_current_user, get_optional_user
+from services.catalog.api.deps import (
+    TokenDep,
+    client_address,
+    engine_for,
+    get_current_user,
+    get_optional_user,
+)
 from services.catalog.api.params import IdPath
 from services.catalog.core.config import CatalogSettings
 from services.catalog.experts.schemas import ExpertMatchesPublic
-from services.catalog.items.kinds import NEEDS, OUTPUTS
+from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.repository import get_visible
+from services.catalog.matching import search
 from services.catalog.matching import service as matching
 from shared.openapi import error_responses
 from shared.schemas import MatchRequest, MatchResponse
@@ -86,9 +93,31 @@ async def needs_for_output(request: Request, output_id: IdPath, token: TokenDep,
     return await run_in_threadpool(_ranked, request, token, ask)
 
 
-@router.get("/search/outputs", response_model=MatchResponse, responses=ERRORS)
-async def search_outputs(request: Request, token: TokenDep,
-                         q: Annotated[str, Query(min_length=1, max_length=2000, description="free text, zh or en")],
-                         k: K = 10) -> MatchResponse:
-    """Research outputs matching a free-text description of a problem."""
-    return await run_in_threadpool(_ranked, request, token, lambda session, user: matching.outputs_for_text(text=q, k=k))
+SEARCH_ERRORS = error_responses(401, 429, 503, s429="an anonymous caller searched too often this minute; retry "
+                                                   "after the Retry-After header", s503="the matcher is unavailable")
+Text = Annotated[str, Query(min_length=1, max_length=2000, description="free text, zh or en")]
+
+
+def _text_search(request: Request, spec: KindSpec, q: str, k: int) -> Ask:
+    """The free-text question, asked only while an anonymous caller is within their searches a minute."""
+    def ask(session: Session, user: User | None) -> MatchRequest:
+        wait = search.admit(limit=request.app.state.search_limit, user=user, address=client_address(request))
+        if wait:
+            raise search.SearchLimited(wait)
+        return search.text_question(spec=spec, text=q, user=user, k=k)
+
+    return ask
+
+
+@router.get("/search/outputs", response_model=MatchResponse, responses=SEARCH_ERRORS)
+async def search_outputs(request: Request, token: TokenDep, q: Text, k: K = 10) -> MatchResponse:
+    """Published research outputs matching a free-text description of a problem, in any language; open to
+    anonymous callers (`DUIJIE_ANON_SEARCH_PER_MINUTE` a minute per address)."""
+    return await run_in_threadpool(_ranked, request, token, _text_search(request, OUTPUTS, q, k))
+
+
+@router.get("/search/needs", response_model=MatchResponse, responses=SEARCH_ERRORS)
+async def search_needs(request: Request, token: TokenDep, q: Text, k: K = 10) -> MatchResponse:
+    """Technology needs matching free text, in any language: public ones for everyone (anonymous callers
+    `DUIJIE_ANON_SEARCH_PER_MINUTE` a minute per address), brokers-only ones for brokers and admins too."""
+    return await run_in_threadpool(_ranked, request, token, _text_search(request, NEEDS, q, k))
