@@ -55,6 +55,12 @@ def test_an_anonymous_english_query_finds_the_chinese_output_on_the_first_page(c
     r = catalog.client.get(f"{API}/search/outputs", params={"q": "battery recycling", "k": 10})
     assert r.status_code == 200, r.text
     assert demo in [x["id"] for x in r.json()["results"]]
+    # the API leaves passages out unless asked (they cost a match about as much again); asked, they come back
+    assert all(x["best_passage"] is None for x in r.json()["results"])
+    asked = catalog.client.get(f"{API}/search/outputs", params={"q": "battery recycling", "k": 10, "passages": True})
+    hit = next(x for x in asked.json()["results"] if x["id"] == demo)
+    assert hit["best_passage"] and hit["best_passage"]["text"].strip()
+    assert hit["best_passage"]["field"] == "title" or hit["best_passage"]["text"] not in hit["title"]
 
 
 def test_a_brokers_only_need_never_shows_to_anonymous_searchers(catalog: Catalog, matcher: TestClient,
