@@ -144,7 +144,8 @@ class Matcher:
     # ----- queries -----
     def prepare_query(self, request: MatchRequest) -> Query:
         """Embed and tokenise a request's item or text."""
-        return self.queries.prepare(request, title_weight=self.fusion.title_weight)
+        return self.queries.prepare(request, title_weight=self.fusion.title_weight,
+                                    cross_title_weight=self.fusion.cross_title_weight)
 
     def match(self, request: MatchRequest, *, restrict_to: np.ndarray | None = None) -> MatchResponse:
         """Rank candidates of the requested kind; only matchable, permitted items, never the query itself."""
