@@ -179,7 +179,7 @@ class Matcher:
 
     def themes(self, request: ThemesRequest) -> ThemesResponse:
         """Group open needs by their stored vectors (the second model's if kept, else the first's): each theme's
-        distinctive terms, coherence and the outputs closest to its centroid in the same space."""
+        distinctive terms, coherence and the outputs closest to its centroid in the first model's space."""
 
         def allow(cand: CatalogItem) -> bool:
             return cand.matchable and (request.include_brokers_only
@@ -190,21 +190,23 @@ class Matcher:
             asked = list(dict.fromkeys(request.need_ids)) if request.need_ids is not None else list(needs.items)
             held = [i for i in asked if i in needs.items and allow(needs.items[i])]
             missing = [i for i in asked if i not in needs.items]
-            second = needs.dense2 is not None and outputs.dense2 is not None
-            space, supply_space = ((needs.dense2, outputs.dense2) if second and needs.dense2 and outputs.dense2
-                                   else (needs.dense, outputs.dense))
+            second = needs.dense2 is not None
+            space = needs.dense2 if needs.dense2 is not None else needs.dense
             vectors = space.vectors(np.array(held, np.int64)) if held else np.zeros((0, space.dim), np.float32)
+            # the supply is read in the first model's space: pooled passages on both sides, cosines spread out
+            pooled = (needs.dense.vectors(np.array(held, np.int64)) if held
+                      else np.zeros((0, needs.dense.dim), np.float32))
             terms = [needs.lexical.terms(i) for i in held]
         found = themes.cluster(vectors, min_size=request.min_size)
         labels = themes.label_terms([[terms[r] for r in g] for g in found.groups], terms)
         result = []
         with self.index.lock:
             for group, (zh, en) in zip(found.groups, labels, strict=True):
-                centroid = vectors[group].mean(axis=0)
+                centroid = pooled[group].mean(axis=0)
                 centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-12)
                 supply: list[ThemeSupply] = []
-                if request.supply_k and len(supply_space):
-                    ids, scores = supply_space.search(centroid, request.supply_k + 20)
+                if request.supply_k and len(outputs.dense):
+                    ids, scores = outputs.dense.search(centroid, request.supply_k + 20)
                     for oid, score in zip(ids.tolist(), scores.tolist(), strict=True):
                         cand = outputs.items.get(oid)
                         if cand is not None and allow(cand) and len(supply) < request.supply_k:

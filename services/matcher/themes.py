@@ -14,6 +14,8 @@ from scipy.spatial.distance import squareform
 from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.metrics import silhouette_score
 
+from services.matcher.text import EVERYDAY, everyday_idf
+
 METHODS = ("agglomerative", "kmeans", "hdbscan")
 # agglomerative: the tree (average linkage on cosine) is cut at the height, among these quantiles of its merge
 # heights, whose grouping has the best silhouette (needs left alone count 0); relative to the tree, so it holds for
@@ -150,18 +152,23 @@ def label_terms(groups_terms: Sequence[Sequence[Sequence[str]]], pool_terms: Seq
                 k: int = LABEL_TERMS) -> list[tuple[list[str], list[str]]]:
     """Each group's most distinctive terms as (Chinese terms, other words): class-based TF-IDF, where a term's
     weight in a group is the share of the group's needs using it times log(1 + needs in the pool / needs using
-    it anywhere); a term nested in a better one (电池 in 电池回收) is left out."""
+    it anywhere), times the square of its rarity in general Chinese (`text.everyday_idf`, so 以上 or 不可 do not
+    label a theme); a term nested in a better one (电池 in 电池回收) is left out."""
     n_pool = max(len(pool_terms), 1)
     df = Counter(t for doc in pool_terms for t in set(doc) if _usable(t))
+
+    def weight(term: str, count: int, size: int) -> float:
+        rarity = (everyday_idf(term) / EVERYDAY) ** 2
+        return (count / size) * math.log(1 + n_pool / df.get(term, count)) * rarity
+
     out: list[tuple[list[str], list[str]]] = []
     for docs in groups_terms:
         size = max(len(docs), 1)
         in_group = Counter(t for doc in docs for t in set(doc) if _usable(t))
         floor = 2 if size >= 2 else 1  # a label term is shared by at least two of the group's needs
-        scored = sorted(((c / size) * math.log(1 + n_pool / df.get(t, c)), t)
-                        for t, c in in_group.items() if c >= floor)
+        scored = [(weight(t, c, size), t) for t, c in in_group.items() if c >= floor]
         if not scored:
-            scored = sorted(((c / size) * math.log(1 + n_pool / df.get(t, c)), t) for t, c in in_group.items())
+            scored = [(weight(t, c, size), t) for t, c in in_group.items()]
         zh: list[str] = []
         en: list[str] = []
         for _, term in sorted(scored, key=lambda p: (-p[0], p[1])):
