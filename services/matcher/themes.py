@@ -23,6 +23,7 @@ METHODS = ("agglomerative", "kmeans", "hdbscan")
 # (compared with fixed cuts, k-means and HDBSCAN on the zhibei needs: benchmarks/gap_themes.py)
 CUT_QUANTILES = tuple(float(q) for q in np.linspace(0.50, 0.99, 15))
 LABEL_TERMS = 5
+COMMONEST = 6.0
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"^[a-z][a-z0-9\-]{2,}$")
 
@@ -82,7 +83,7 @@ def _labels(x: np.ndarray, method: str, *, min_size: int, threshold: float | Non
     if method == "agglomerative":
         return _agglomerative(x, min_size=min_size, threshold=threshold)
     if method == "hdbscan":
-        return np.asarray(HDBSCAN(min_cluster_size=max(min_size, 2), metric="euclidean").fit_predict(x)), None
+        return np.asarray(HDBSCAN(min_cluster_size=max(min_size, 2), metric="euclidean", copy=True).fit_predict(x)), None
     if method == "kmeans":  # k by silhouette over a coarse grid
         best: tuple[float, np.ndarray] | None = None
         for k in sorted({k for k in (2, 5, 10, 20, 40, 80, 160, 320) if k < n}):
@@ -143,8 +144,8 @@ def weighted_coherence(vectors: np.ndarray, groups: Sequence[Sequence[int]]) -> 
 
 
 def _usable(term: str) -> bool:
-    if _CJK.search(term):
-        return len(term) >= 2 and not term.isdigit()
+    if _CJK.search(term):  # words as common as 以上, 生产 or 系统 (jieba's idf below 6) label nothing
+        return len(term) >= 2 and everyday_idf(term) >= COMMONEST
     return bool(_LATIN.match(term))
 
 
@@ -152,8 +153,8 @@ def label_terms(groups_terms: Sequence[Sequence[Sequence[str]]], pool_terms: Seq
                 k: int = LABEL_TERMS) -> list[tuple[list[str], list[str]]]:
     """Each group's most distinctive terms as (Chinese terms, other words): class-based TF-IDF, where a term's
     weight in a group is the share of the group's needs using it times log(1 + needs in the pool / needs using
-    it anywhere), times the square of its rarity in general Chinese (`text.everyday_idf`, so 以上 or 不可 do not
-    label a theme); a term nested in a better one (电池 in 电池回收) is left out."""
+    it anywhere), times the square of its rarity in general Chinese (`text.everyday_idf`: 不可 weighs little, 以上
+    nothing); a term nested in a better one (电池 in 电池回收) is left out."""
     n_pool = max(len(pool_terms), 1)
     df = Counter(t for doc in pool_terms for t in set(doc) if _usable(t))
 

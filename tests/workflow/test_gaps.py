@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from services.catalog.workflow.gaps import theme_key
-from tests.conftest import Catalog
+from tests.conftest import PASSWORD, Catalog
 from tests.inprocess_matcher import matcher, sync
+from tests.portal.helpers import csrf_token, portal_client, sign_in
 from tests.workflow.helpers import API
 
 __all__ = ["matcher"]  # the fixture, imported for the tests below
@@ -141,3 +142,24 @@ def test_needs_without_supply_form_themes_and_a_theme_becomes_a_draft_challenge(
     assert float(challenge["bounty_yuan"]) == 1300000.0 and challenge["region"] == "新会区"
     # drafts are the owner's: the bureau's, not visible to the enterprise
     assert catalog.client.get(f"{API}/challenges/{made.json()['id']}", headers=who["enterprise"]).status_code == 404
+
+
+def test_the_portal_page_is_for_staff_and_says_when_the_matcher_is_down(
+        catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog.settings, "matcher_url", "http://127.0.0.1:9")
+    who = _people(catalog)
+    ids = _needs(catalog, who["enterprise"], BATTERY, "新能源电池", "新会区")
+    ent = portal_client(catalog.client.app)
+    sign_in(ent, "ent", PASSWORD)
+    assert ent.get("/bureau/gaps").status_code == 403
+    admin = portal_client(catalog.client.app)
+    sign_in(admin, "admin", PASSWORD)
+    page = admin.get("/bureau/gaps")
+    assert page.status_code == 200 and 'id="matcher-down"' in page.text and "匹配服务暂时不可用" in page.text
+    assert all(f'href="/needs/{i}"' in page.text for i in ids)  # the flat list stands in for the themes
+    english = admin.get("/bureau/gaps", params={"lang": "en"}).text
+    assert "The matcher is unavailable" in english and "Unmet-need themes" in english
+    # a theme posted with a key that is not its needs' is refused (in English, now chosen), not drafted
+    token = csrf_token(page.text)
+    r = admin.post(f"/bureau/gaps/themes/{'0' * 12}/event", data={"csrf_token": token, "need_ids": ",".join(map(str, ids))})
+    assert r.status_code == 422 and "The theme key does not match these needs" in r.text
