@@ -23,7 +23,7 @@ METHODS = ("agglomerative", "kmeans", "hdbscan")
 # (compared with fixed cuts, k-means and HDBSCAN on the zhibei needs: benchmarks/gap_themes.py)
 CUT_QUANTILES = tuple(float(q) for q in np.linspace(0.50, 0.99, 15))
 LABEL_TERMS = 5
-COMMONEST = 6.0
+COMMONEST = 5.0
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"^[a-z][a-z0-9\-]{2,}$")
 
@@ -144,7 +144,7 @@ def weighted_coherence(vectors: np.ndarray, groups: Sequence[Sequence[int]]) -> 
 
 
 def _usable(term: str) -> bool:
-    if _CJK.search(term):  # words as common as 以上, 生产 or 系统 (jieba's idf below 6) label nothing
+    if _CJK.search(term):  # words as common as 以上, 生产 or 系统 (jieba's idf below 5) label nothing
         return len(term) >= 2 and everyday_idf(term) >= COMMONEST
     return bool(_LATIN.match(term))
 
@@ -172,7 +172,7 @@ def label_terms(groups_terms: Sequence[Sequence[Sequence[str]]], pool_terms: Seq
             scored = [(weight(t, c, size), t) for t, c in in_group.items()]
         zh: list[str] = []
         en: list[str] = []
-        for _, term in sorted(scored, key=lambda p: (-p[0], p[1])):
+        for _, term in sorted(scored, key=lambda p: (-round(p[0], 9), -len(p[1]), p[1])):  # ties: the longer
             chosen = zh if _CJK.search(term) else en
             if len(chosen) >= k or any(term in c or c in term for c in chosen):
                 continue
