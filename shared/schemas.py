@@ -136,3 +136,43 @@ class MatcherStatus(BaseModel):
     model: str
     dimension: int
     index_type: str
+
+
+class ThemesRequest(BaseModel):
+    """Group needs into themes by their stored vectors: the given ids, or every open need the matcher holds."""
+
+    need_ids: list[int] | None = Field(None, max_length=20000, description="default: every open need indexed")
+    min_size: int = Field(2, ge=2, le=100, description="smallest group reported as a theme")
+    supply_k: int = Field(5, ge=0, le=20, description="closest outputs per theme")
+    include_brokers_only: bool = False
+
+
+class ThemeSupply(BaseModel):
+    """An output close to a theme's centroid, with the cosine of the two in [0, 1]."""
+
+    id: int
+    title: str
+    score: float = Field(ge=0.0, le=1.0)
+
+
+class Theme(BaseModel):
+    """Needs that belong together, the terms that set them apart, how alike they are and the closest supply."""
+
+    need_ids: list[int]
+    terms_zh: list[str]
+    terms_en: list[str]
+    coherence: float = Field(description="mean cosine between two of its needs")
+    supply: list[ThemeSupply]
+
+
+class ThemesResponse(BaseModel):
+    """Themes, largest first, the needs in none, the ids not indexed, and the coherence against chance."""
+
+    themes: list[Theme]
+    unclustered: list[int]
+    missing: list[int] = Field(description="asked ids the matcher does not hold (not open, or not yet indexed)")
+    coherence: float = Field(description="size-weighted mean coherence of the themes")
+    baseline: float = Field(description="the same for random groups of the same sizes")
+    method: str
+    threshold: float | None = Field(None, description="the cut chosen (cosine distance), for agglomerative")
+    model: str
