@@ -67,6 +67,8 @@ class MatchRequest(BaseModel):
     text: str | None = None
     k: int = Field(10, ge=1, le=100)
     include_brokers_only: bool = False
+    restrict_to: list[int] | None = Field(None, max_length=100, description="score only these items of the target "
+                                          "kind (those it still holds and may offer) instead of searching them all")
 
     @model_validator(mode="after")
     def _item_or_text(self) -> Self:

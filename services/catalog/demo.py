@@ -42,6 +42,7 @@ from services.catalog.experts.vocab import ProblemStatus
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.schemas import NeedCreate, OutputCreate
 from services.catalog.items.service import create_item
+from services.catalog.subscriptions.demo import seed_subscriptions
 
 DEMO_PASSWORD = "duijie-demo-2026"
 
@@ -74,6 +75,7 @@ def seed_demo(session: Session) -> bool:
     seed_challenges(session, users=users, items=items)
     seed_experts(session, users=users, items=items, orgs=orgs)
     seed_events(session, users=users, items=items)
+    seed_subscriptions(session, users=users, items=items)
     session.commit()
     return True
 

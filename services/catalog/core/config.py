@@ -52,6 +52,11 @@ class CatalogSettings(BaseSettings):
     outbox_poll_seconds: float = 5.0
     outbox_lease_seconds: float = 120.0
     outbox_max_attempts: int = 12
+    # where the portal is reached from outside: the links in e-mails (alerts, one-click unsubscribe) start here
+    public_url: str = "http://127.0.0.1:8000"
+    # subscriptions: the alert follower reads the change feed in the background this often (issue 16)
+    alerts_autostart: bool = True
+    alerts_poll_seconds: float = 30.0
     challenge_attachment_max_mb: float = 10.0  # one PDF attached to a challenge application
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
     # the plan's count of technical problems solved by 科技特派员 (host-confirmed), shown against the progress

@@ -42,12 +42,14 @@ def portal_router() -> APIRouter:
         expert_work,
         experts,
         inbox,
+        subscriptions,
         university,
     )
 
     router = APIRouter(dependencies=[Depends(require_csrf)])
     for module in (account, enterprise, university, inbox, broker, bureau, challenges, challenge_apply,
-                   challenge_review, experts, expert_work, expert_host, dispatch_board, event_plan, events, public):
+                   challenge_review, experts, expert_work, expert_host, dispatch_board, event_plan, events, subscriptions,
+                   public):
         router.include_router(module.router)
     return router
 
