@@ -78,10 +78,8 @@ class AlertFollower:
             head = head_seq(session)
             subs = repo.active(session)  # read: closing the session ends the transaction, the rows stay loaded
         report = PassReport(start=start, cursor=start)
-        if start >= head:
-            return report
-        if not subs:  # nobody to alert: nothing to ask the matcher
-            report.cursor, _ = self._advance(start, head, [])
+        if start >= head or not subs:
+            # nobody to alert: nothing to ask or write (a new subscription starts at the head of the log anyway)
             return report
         floor = min(s.since_seq for s, _ in subs)  # nothing logged before every subscription can fire one
         indexed = matching.indexed_through(settings=self.settings)
