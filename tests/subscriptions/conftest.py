@@ -61,7 +61,7 @@ def catalog(db_url: str, tmp_path: Path, mailbox: tuple[MailBox, int]) -> Iterat
     """A catalog over an empty database; alerts and e-mails move only when the test runs a pass."""
     settings = CatalogSettings(data_dir=tmp_path, database_url=db_url, _env_file=None,  # type: ignore[call-arg]
                                alerts_autostart=False, outbox_autostart=False, smtp_host="127.0.0.1",
-                               smtp_port=mailbox[1], public_url=PORTAL)
+                               smtp_port=mailbox[1], public_url=PORTAL, matcher_url="http://127.0.0.1:9")
     app = create_app(settings)
     with TestClient(app) as client:
         engine = app.state.engine
