@@ -2,9 +2,9 @@
 fits each subscription, and records one alert per (subscription, item), delivered at once or in a digest.
 
 A pass reads only (the cursor, a batch of changes, the subscriptions), asks the matcher with no transaction open,
-then writes the alerts, the instant ones' inbox notifications and outbox e-mails, and the new cursor in one short
-transaction. The cursor moves by compare-and-set, so two followers never record a batch twice, and an alert is
-unique per (subscription, item kind, item id): a re-edited item, a restart or a replayed batch fires nothing again.
+then writes the alerts with the instant ones' inbox notifications and outbox e-mails, a few per short transaction,
+and last moves the cursor by compare-and-set. An alert is unique per (subscription, item kind, item id) and skipped
+once recorded, so a re-edited item, a restart, a crash mid-batch or a second follower never fires one twice.
 Changes the matcher has not applied yet wait for a later pass (it could not score those items).
 """
 
@@ -38,6 +38,7 @@ from shared.vocab import ChangeOp, ItemKind
 log = logging.getLogger(__name__)
 FOLLOWER = "alerts"
 MAX_BATCHES_PER_WAKE = 20
+WRITE_CHUNK = 20  # alerts per write transaction: SQLite's one writer is soon free for user requests
 BATCH = 50  # changes per pass: each costs a question per subscription, and the write stays short
 
 
@@ -59,6 +60,7 @@ class _Question:
     user: User
     item: CatalogItem | None
     ids: list[int]
+    what: str  # what the subscription follows, in the subscriber's language
 
 
 @dataclass
@@ -127,7 +129,8 @@ class AlertFollower:
                 item = output_to_wire(session, output) if output is not None else None
             if item is None and not sub.query:
                 continue  # the followed item is gone
-            questions.append(_Question(sub=sub, user=user, item=item, ids=ids))
+            what = service.describe(session=session, subscription=sub, zh=sub.language != "en")
+            questions.append(_Question(sub=sub, user=user, item=item, ids=ids, what=what))
         return questions
 
     def _ask(self, questions: list[_Question], report: PassReport) -> list[tuple[_Question, MatchResult, int]]:
@@ -147,31 +150,43 @@ class AlertFollower:
         return found
 
     def _advance(self, start: int, end: int, found: list[tuple[_Question, MatchResult, int]]) -> tuple[int, int]:
-        """Record the alerts and move the cursor from `start` to `end` in one transaction; the cursor it ends at and
-        how many alerts it recorded."""
+        """Record the alerts, a few per short transaction, then move the cursor from `start` to `end`; the cursor
+        it ends at and how many alerts it recorded. A crash in between replays the batch: recorded alerts are
+        skipped (one per subscription and item), so each is delivered once."""
         now, recorded = self.clock(), 0
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                if not self._move(session, start, end, now):
+        for first in range(0, len(found), WRITE_CHUNK):
+            with Session(self.engine, expire_on_commit=False) as session:
+                try:
+                    recorded += self._record(session, found[first:first + WRITE_CHUNK], end, now)
+                    session.commit()
+                except IntegrityError:  # a subscription removed meanwhile, or another follower's alert: next pass
                     session.rollback()
-                    return repo.cursor(session, name=self.name), 0  # another follower took this batch
-                for q, result, sub_id in found:
-                    if repo.alerted_ids(session, subscription_id=sub_id, kind=result.kind, ids=[result.id]):
-                        continue
-                    alert = SubscriptionAlert(subscription_id=sub_id, item_kind=result.kind, item_id=result.id,
-                                              title=result.title[:300], score=result.score,
-                                              explanation_zh=result.explanation.zh,
-                                              explanation_en=result.explanation.en, seq=end, created_at=now)
-                    session.add(alert)
-                    session.flush()
-                    recorded += 1
-                    if q.sub.frequency == Frequency.instant:
-                        self._deliver(session, q.sub, q.user, alert, now)
-                session.commit()
-            except IntegrityError:  # a subscription removed meanwhile, or another follower's alert: next pass
+                    return start, recorded
+        with Session(self.engine, expire_on_commit=False) as session:
+            if not self._move(session, start, end, now):
                 session.rollback()
-                return start, 0
+                return repo.cursor(session, name=self.name), recorded  # another follower took this batch
+            session.commit()
         return end, recorded
+
+    def _record(self, session: Session, found: list[tuple[_Question, MatchResult, int]], end: int,
+                now: datetime) -> int:
+        """Write the alerts not recorded yet, with the instant ones' inbox message and e-mail (not committed)."""
+        fresh = []
+        for sub_id in {sub_id for _, _, sub_id in found}:
+            mine = [(q, r) for q, r, s in found if s == sub_id]
+            done = repo.alerted_ids(session, subscription_id=sub_id, kind=mine[0][1].kind, ids=[r.id for _, r in mine])
+            fresh += [(q, r) for q, r in mine if r.id not in done]
+        for q, result in fresh:
+            instant = q.sub.frequency == Frequency.instant
+            alert = SubscriptionAlert(subscription_id=q.sub.id or 0, item_kind=result.kind, item_id=result.id,
+                                      title=result.title[:300], score=result.score,
+                                      explanation_zh=result.explanation.zh, explanation_en=result.explanation.en,
+                                      seq=end, created_at=now, delivered_at=now if instant else None)
+            if instant:
+                alert.notification_id = self._deliver(session, q, alert)
+            session.add(alert)
+        return len(fresh)
 
     def _move(self, session: Session, start: int, end: int, now: datetime) -> bool:
         moved = session.exec(update(AlertCursor).where(  # type: ignore[call-overload]
@@ -184,18 +199,15 @@ class AlertFollower:
             return True
         return False
 
-    def _deliver(self, session: Session, sub: Subscription, user: User, alert: SubscriptionAlert,
-                 now: datetime) -> None:
-        zh = sub.language != "en"
-        what = service.describe(session=session, subscription=sub, zh=zh)
-        head = f"{what}有新的匹配：" if zh else f"A new match for {what}:"
+    def _deliver(self, session: Session, q: _Question, alert: SubscriptionAlert) -> int | None:
+        """The instant alert in the subscriber's inbox and the outbox; the inbox message's id."""
+        zh = q.sub.language != "en"
+        head = f"{q.what}有新的匹配：" if zh else f"A new match for {q.what}:"
         body = "\n".join([head, "", *service.alert_lines(settings=self.settings, alert=alert, zh=zh), "",
-                          *service.footer(settings=self.settings, subscription=sub, zh=zh)])
+                          *service.footer(settings=self.settings, subscription=q.sub, zh=zh)])
         subject = (f"新匹配：{alert.title}" if zh else f"New match: {alert.title}")[:300]
-        notes = notify(session, users=[user], kind=NOTIFICATION_KIND, subject=subject, body=body)
-        alert.delivered_at = now
-        alert.notification_id = notes[0].id if notes else None
-        session.add(alert)
+        notes = notify(session, users=[q.user], kind=NOTIFICATION_KIND, subject=subject, body=body)
+        return notes[0].id if notes else None
 
 
 def _wanted(sub: Subscription, user: User, item: CatalogItem) -> bool:
