@@ -18,24 +18,26 @@ from services.catalog.workflow.notifications import notify
 MAX_ALERTS = 500  # per pass; the rest wait for the next one
 
 
-def due_at(created_at: datetime, frequency: str) -> datetime:
-    """When an alert's digest goes out: the first 08:00 Beijing time after it (weekly: the first Monday's)."""
-    moment = created_at.astimezone(UTC)
+def latest_digest(now: datetime, frequency: str) -> datetime:
+    """The last digest time at or before `now`: 08:00 Beijing time (weekly: on a Monday). An alert made before it
+    is due; one made after waits for the next."""
+    moment = now.astimezone(UTC)
     day = moment.replace(hour=DIGEST_HOUR_UTC, minute=0, second=0, microsecond=0)
-    if day <= moment:
-        day += timedelta(days=1)
+    if day > moment:
+        day -= timedelta(days=1)
     if frequency == Frequency.weekly:
-        day += timedelta(days=(DIGEST_WEEKDAY - day.weekday()) % 7)
+        day -= timedelta(days=(day.weekday() - DIGEST_WEEKDAY) % 7)
     return day
 
 
 def run_digests(*, engine: sa.Engine, settings: CatalogSettings, now: datetime, limit: int = MAX_ALERTS) -> int:
     """Send every digest that is due by `now`, one short transaction each; returns how many went out."""
+    groups: dict[tuple[int, str], list[int]] = defaultdict(list)
     with Session(engine) as session:
-        groups: dict[tuple[int, str], list[int]] = defaultdict(list)
-        for alert, sub, user in repo.undelivered(session, limit=limit):
-            if due_at(alert.created_at, sub.frequency) <= now:
-                groups[user.id or 0, sub.frequency].append(alert.id or 0)
+        for frequency in (Frequency.daily, Frequency.weekly):
+            due = repo.undelivered(session, frequency=frequency, before=latest_digest(now, frequency), limit=limit)
+            for alert, user in due:
+                groups[user.id or 0, frequency].append(alert.id or 0)
     return sum(_send(engine=engine, settings=settings, user_id=user_id, frequency=frequency, alert_ids=ids, now=now)
                for (user_id, frequency), ids in groups.items())
 

@@ -1,5 +1,6 @@
 """Queries over subscriptions: the caller's own, their alerts, who is subscribed, the follower's cursor."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -82,16 +83,19 @@ def alerted_ids(session: Session, *, subscription_id: int, kind: ItemKind, ids: 
         col(SubscriptionAlert.item_id).in_(ids)))}
 
 
-def undelivered(session: Session, *, limit: int) -> list[tuple[SubscriptionAlert, Subscription, User]]:
-    """Alerts waiting for a digest, of subscriptions not paused and subscribers still active, oldest first."""
+def undelivered(session: Session, *, frequency: Frequency, before: datetime,
+                limit: int) -> list[tuple[SubscriptionAlert, User]]:
+    """Alerts of digest subscriptions of this frequency made before `before` and not sent yet, of subscriptions not
+    paused and subscribers still active, oldest first."""
     rows = session.exec(
-        select(SubscriptionAlert, Subscription, User)
+        select(SubscriptionAlert, User)
         .join(Subscription, col(Subscription.id) == col(SubscriptionAlert.subscription_id))
         .join(User, col(User.id) == col(Subscription.user_id))
-        .where(col(SubscriptionAlert.delivered_at).is_(None), col(Subscription.paused).is_(False),
-               col(User.is_active).is_(True), col(Subscription.frequency) != Frequency.instant)
+        .where(col(SubscriptionAlert.delivered_at).is_(None), col(SubscriptionAlert.created_at) < before,
+               col(Subscription.paused).is_(False), col(User.is_active).is_(True),
+               col(Subscription.frequency) == frequency)
         .order_by(col(SubscriptionAlert.id)).limit(limit)).all()
-    return [(a, s, u) for a, s, u in rows]
+    return [(a, u) for a, u in rows]
 
 
 def cursor(session: Session, *, name: str) -> int:
