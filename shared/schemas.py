@@ -69,6 +69,8 @@ class MatchRequest(BaseModel):
     text: str | None = None
     k: int = Field(10, ge=1, le=100)
     include_brokers_only: bool = False
+    restrict_to: list[int] | None = Field(None, max_length=100, description="score only these items of the target "
+                                          "kind (those it still holds and may offer) instead of searching them all")
     passages: bool | None = Field(None, description="find each result's best-matching passage (`best_passage`); "
                                                     "null: only when k ≤ 20, so bulk questions do not pay for it")
 

@@ -44,6 +44,7 @@ from services.catalog.experts.vocab import ProblemStatus
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.schemas import NeedCreate, OutputCreate
 from services.catalog.items.service import create_item
+from services.catalog.subscriptions.demo import seed_subscriptions
 
 DEMO_PASSWORD = "duijie-demo-2026"
 
@@ -82,6 +83,7 @@ def seed_demo(session: Session, *, clock: Clock = utcnow) -> bool:
     seed_past_event(session, users=users, items=items, orgs=orgs, now=now)
     seed_year_of_visits(session, users=users, now=now)
     date_items(session, rows=DATASET["history"], now=now)
+    seed_subscriptions(session, users=users, items=items)
     session.commit()
     return True
 

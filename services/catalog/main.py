@@ -17,6 +17,7 @@ from services.catalog.core.guard import Guard, WriteQueue
 from services.catalog.core.ratelimit import RateLimit
 from services.catalog.core.tables import utcnow
 from services.catalog.portal.app import install_portal
+from services.catalog.subscriptions.alerts import start_follower
 from services.catalog.workflow.outbox import start_sender
 from shared.metrics import install_metrics
 from shared.openapi import declare_errors
@@ -33,9 +34,13 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.read_engine = engine.execution_options(**{READ_ONLY: True})  # what GET requests read with
         sender = start_sender(engine, settings)  # e-mail notifications; None without SMTP
+        # subscription alerts and digests, by the app's clock of the moment (tests replace it)
+        follower = start_follower(engine, settings, clock=lambda: app.state.clock())
         try:
             yield
         finally:
+            if follower is not None:
+                follower.stop()
             if sender is not None:
                 sender.stop()
             engine.dispose()

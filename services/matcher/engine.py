@@ -162,6 +162,8 @@ class Matcher:
         """Rank candidates of the requested kind; only matchable, permitted items, never the query itself."""
         query = self.prepare_query(request)
         own = request.item
+        if restrict_to is None and request.restrict_to is not None:
+            restrict_to = np.asarray(request.restrict_to, np.int64)
 
         def allow(cand: CatalogItem) -> bool:
             if own is not None and cand.kind is own.kind and cand.id == own.id:

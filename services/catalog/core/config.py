@@ -52,6 +52,11 @@ class CatalogSettings(BaseSettings):
     outbox_poll_seconds: float = 5.0
     outbox_lease_seconds: float = 120.0
     outbox_max_attempts: int = 12
+    # where the portal is reached from outside: the links in e-mails (alerts, one-click unsubscribe) start here
+    public_url: str = "http://127.0.0.1:8000"
+    # subscriptions: the alert follower reads the change feed in the background this often (issue 16)
+    alerts_autostart: bool = True
+    alerts_poll_seconds: float = 30.0
     challenge_attachment_max_mb: float = 10.0  # one PDF attached to a challenge application
     # free-text search (portal boxes, GET /api/v1/search/*): anonymous callers may search this often a minute per
     # address (signed-in users are not limited); the matcher has this long to answer before the keyword ranking

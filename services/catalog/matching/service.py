@@ -268,3 +268,21 @@ def need_output_scores(*, settings: CatalogSettings, needs: list[TechNeed],
         for result in ranking.results:
             scores[need.id or 0, result.id] = result.score
     return scores
+
+
+def scores_of(*, settings: CatalogSettings, target: ItemKind, ids: list[int], item: CatalogItem | None = None,
+              text: str | None = None, include_brokers_only: bool = False) -> dict[int, MatchResult]:
+    """The matcher's result (score, explanation) for each of `ids`, items of `target`, against a need, an output or
+    free text; those it does not hold or may not offer are left out. Ask with no transaction open."""
+    if not ids:
+        return {}
+    question = MatchRequest(target=target, item=item, text=text, k=min(len(ids), 100),
+                            include_brokers_only=include_brokers_only, restrict_to=ids[:100])
+    wanted = set(ids)
+    return {r.id: r for r in ask(settings=settings, question=question).results if r.id in wanted}
+
+
+def indexed_through(*, settings: CatalogSettings) -> int | None:
+    """The last catalog change the matcher has applied (its cursor), None when it cannot say."""
+    status = client.get_status(settings=settings)
+    return None if status is None else status.cursor

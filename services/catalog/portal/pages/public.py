@@ -94,8 +94,10 @@ def output_page(output_id: IdPath, page: PageDep) -> Response:
         related = needs_for_output(page.session, page.settings, page.user, output)
     can_edit = page.role_is(Role.admin) or (
         page.role_is(Role.university) and page.user is not None and page.user.organisation_id == output.organisation_id)
+    can_follow = page.role_is(*STAFF) or (
+        page.role_is(Role.university) and page.user is not None and page.user.organisation_id == output.organisation_id)
     return page.render("output.html", output=present_outputs(page.session, outputs=[output])[0], related=related,
-                       can_edit=can_edit)
+                       can_edit=can_edit, can_follow=can_follow)
 
 
 @router.get("/needs/{need_id}")
