@@ -1,4 +1,5 @@
-"""A small demo dataset written by the project itself, and one account per role."""
+"""The demo dataset written by the project itself: one account per role, some sixty outputs and thirty needs over
+Jiangmen's counties and clusters, a year of matches and contracts (`demo_history`), challenges, experts and events."""
 
 import json
 from collections.abc import Callable
@@ -22,7 +23,8 @@ from services.catalog.challenges.schemas import (
     default_criteria,
 )
 from services.catalog.challenges.vocab import ChallengeStatus
-from services.catalog.core.tables import utcnow
+from services.catalog.core.tables import Clock, utcnow
+from services.catalog.demo_history import date_items, seed_history, seed_past_event, seed_year_of_visits
 from services.catalog.events import service as events
 from services.catalog.events.models import Event
 from services.catalog.events.schemas import EventCreate, MeetingRequestCreate, RegistrationCreate
@@ -42,6 +44,7 @@ from services.catalog.experts.vocab import ProblemStatus
 from services.catalog.items.kinds import NEEDS, OUTPUTS
 from services.catalog.items.schemas import NeedCreate, OutputCreate
 from services.catalog.items.service import create_item
+from services.catalog.subscriptions.demo import seed_subscriptions
 
 DEMO_PASSWORD = "duijie-demo-2026"
 
@@ -50,8 +53,9 @@ DATASET = json.loads(Path(__file__).with_name("demo_data.json").read_text(encodi
 ACCOUNTS = [(a["login"], Role(a["role"]), a["organisation"]) for a in DATASET["accounts"]]
 
 
-def seed_demo(session: Session) -> bool:
-    """Write the demo organisations, accounts, outputs and needs into an empty catalog; False if not empty."""
+def seed_demo(session: Session, *, clock: Clock = utcnow) -> bool:
+    """Write the demo organisations, accounts, outputs, needs and their year of history into an empty catalog, in one
+    transaction; False (and nothing written) if the catalog has users already."""
     if session.exec(select(func.count()).select_from(User)).one() > 0:
         return False
     orgs: dict[str, Organisation] = {}
@@ -74,6 +78,12 @@ def seed_demo(session: Session) -> bool:
     seed_challenges(session, users=users, items=items)
     seed_experts(session, users=users, items=items, orgs=orgs)
     seed_events(session, users=users, items=items)
+    now = clock()
+    seed_history(session, rows=DATASET["history"], items=items, users=users, now=now)
+    seed_past_event(session, users=users, items=items, orgs=orgs, now=now)
+    seed_year_of_visits(session, users=users, now=now)
+    date_items(session, rows=DATASET["history"], now=now)
+    seed_subscriptions(session, users=users, items=items)
     session.commit()
     return True
 

@@ -14,8 +14,10 @@ from services.catalog.core.config import CatalogSettings
 from services.catalog.core.db import READ_ONLY, is_sqlite, make_engine, migrate
 from services.catalog.core.errors import install_error_handlers
 from services.catalog.core.guard import Guard, WriteQueue
+from services.catalog.core.ratelimit import RateLimit
 from services.catalog.core.tables import utcnow
 from services.catalog.portal.app import install_portal
+from services.catalog.subscriptions.alerts import start_follower
 from services.catalog.workflow.outbox import start_sender
 from shared.metrics import install_metrics
 from shared.openapi import declare_errors
@@ -32,9 +34,13 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.read_engine = engine.execution_options(**{READ_ONLY: True})  # what GET requests read with
         sender = start_sender(engine, settings)  # e-mail notifications; None without SMTP
+        # subscription alerts and digests, by the app's clock of the moment (tests replace it)
+        follower = start_follower(engine, settings, clock=lambda: app.state.clock())
         try:
             yield
         finally:
+            if follower is not None:
+                follower.stop()
             if sender is not None:
                 sender.stop()
             engine.dispose()
@@ -43,6 +49,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
                   description="Research outputs, technology needs, accounts and the change feed.")
     app.state.settings = settings
     app.state.sign_in_guard = SignInGuard()
+    app.state.search_limit = RateLimit(limit=settings.anon_search_per_minute)  # anonymous free-text searches
     app.state.clock = utcnow  # deadlines are judged by it; tests move it by hand
     install_error_handlers(app)
     app.include_router(api_router)

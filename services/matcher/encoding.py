@@ -27,21 +27,32 @@ def embed_items(items: list[CatalogItem], embedder: Embedder, *, query: bool = F
 
 def embed_query_item(item: CatalogItem, embedder: Embedder, title_weight: float) -> np.ndarray:
     """Query vector of an item: its title's vector blended with its pooled passages (tuned on bdci2019)."""
+    return embed_query_blends(item, embedder, (title_weight,))[0]
+
+
+def embed_query_blends(item: CatalogItem, embedder: Embedder, title_weights: tuple[float, ...]) -> list[np.ndarray]:
+    """`embed_query_item` at each of several title weights, from one model call."""
     parts = item_passages(item)
-    with_title = title_weight > 0 and bool(item.title.strip())
+    with_title = max(title_weights) > 0 and bool(item.title.strip())
     vecs = embedder.encode(([item.title] if with_title else []) + parts, query=True)  # one model call
     full = normalise(vecs[int(with_title):].sum(axis=0, keepdims=True))[0]
-    return _blend(vecs[0] if with_title else None, full, title_weight)
+    return [_blend(vecs[0] if with_title else None, full, w) for w in title_weights]
 
 
 def query_vector_from_pooled(item: CatalogItem, pooled_vector: np.ndarray, embedder: Embedder,
                              title_weight: float, title_vector: np.ndarray | None = None) -> np.ndarray:
     """`embed_query_item` for an item whose pooled passage vector is already stored: only the title is
     encoded, and not even that when its query-side vector is stored too (`embed_titles`)."""
-    with_title = title_weight > 0 and bool(item.title.strip())
+    return query_blends_from_pooled(item, pooled_vector, embedder, (title_weight,), title_vector)[0]
+
+
+def query_blends_from_pooled(item: CatalogItem, pooled_vector: np.ndarray, embedder: Embedder,
+                             title_weights: tuple[float, ...], title_vector: np.ndarray | None = None) -> list[np.ndarray]:
+    """`query_vector_from_pooled` at each of several title weights, encoding the title at most once."""
+    with_title = max(title_weights) > 0 and bool(item.title.strip())
     if with_title and title_vector is None:
         title_vector = embedder.encode([item.title], query=True)[0]
-    return _blend(title_vector if with_title else None, pooled_vector, title_weight)
+    return [_blend(title_vector if with_title else None, pooled_vector, w) for w in title_weights]
 
 
 def embed_titles(items: list[CatalogItem], embedder: Embedder) -> np.ndarray:

@@ -6,18 +6,30 @@ from typing import Any
 
 import numpy as np
 
-from services.matcher import learned, persist
+from services.matcher import learned, persist, themes
 from services.matcher.clauses import embed_candidates, embed_clauses, item_clauses
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import Embedder, is_symmetric
 from services.matcher.encoding import embed_items, embed_titles
 from services.matcher.explain import explain, matched_terms
 from services.matcher.lanes import QueryFirst
+from services.matcher.passages import PassageFinder
 from services.matcher.queries import QueryPreparer
 from services.matcher.ranking import Fusion, Query, rank
 from services.matcher.store import MatchIndex, Prepared
 from services.matcher.text import item_tokens
-from shared.schemas import CatalogItem, ChangeEvent, MatcherStatus, MatchRequest, MatchResponse, MatchResult
+from shared.schemas import (
+    CatalogItem,
+    ChangeEvent,
+    MatcherStatus,
+    MatchRequest,
+    MatchResponse,
+    MatchResult,
+    Theme,
+    ThemesRequest,
+    ThemesResponse,
+    ThemeSupply,
+)
 from shared.vocab import ChangeOp, Confidentiality, ItemKind
 
 log = logging.getLogger(__name__)
@@ -46,6 +58,7 @@ class Matcher:
         self.encoded_items = 0  # items embedded for the index since start (a metric)
         # a model trained by `duijie train-ranker`, read at start (learned.py); None: the fusion ranks
         self.ranker = learned.load(settings.data_dir)
+        self.passages = PassageFinder(self.embedder)  # through the query lane: a person is waiting for them
         self.queries = QueryPreparer(self.index, self.embedder, self.embedder2, text_clauses=settings.text_clauses)
 
     @property
@@ -144,12 +157,15 @@ class Matcher:
     # ----- queries -----
     def prepare_query(self, request: MatchRequest) -> Query:
         """Embed and tokenise a request's item or text."""
-        return self.queries.prepare(request, title_weight=self.fusion.title_weight)
+        return self.queries.prepare(request, title_weight=self.fusion.title_weight,
+                                    cross_title_weight=self.fusion.cross_title_weight)
 
     def match(self, request: MatchRequest, *, restrict_to: np.ndarray | None = None) -> MatchResponse:
         """Rank candidates of the requested kind; only matchable, permitted items, never the query itself."""
         query = self.prepare_query(request)
         own = request.item
+        if restrict_to is None and request.restrict_to is not None:
+            restrict_to = np.asarray(request.restrict_to, np.int64)
 
         def allow(cand: CatalogItem) -> bool:
             if own is not None and cand.kind is own.kind and cand.id == own.id:
@@ -162,12 +178,59 @@ class Matcher:
             kind_index = self.index[request.target]
             ranked = rank(kind_index, query, k=request.k, fusion=self.fusion, allow=allow, restrict_to=restrict_to,
                           ranker=self.ranker)
-            results = []
-            for r in ranked:
-                terms = matched_terms(query.tokens, kind_index.lexical.tokens(r.item.id), kind_index.lexical)
-                results.append(MatchResult(kind=r.item.kind, id=r.item.id, title=r.item.title, score=r.score,
-                                           components=r.components, explanation=explain(r, terms)))
+            terms = [matched_terms(query.tokens, kind_index.lexical.tokens(r.item.id), kind_index.lexical)
+                     for r in ranked]
+        # the returned candidates' passages are encoded with the index unlocked (indexing goes on meanwhile)
+        best = (self.passages.best([r.item for r in ranked], query.vector, query.tokens)
+                if request.wants_passages and ranked else [None] * len(ranked))
+        results = [MatchResult(kind=r.item.kind, id=r.item.id, title=r.item.title, score=r.score,
+                               components=r.components, explanation=explain(r, t, passage), best_passage=passage)
+                   for r, t, passage in zip(ranked, terms, best, strict=True)]
         return MatchResponse(results=results, model=self.model)
+
+    def themes(self, request: ThemesRequest) -> ThemesResponse:
+        """Group open needs by their stored vectors (the second model's if kept, else the first's): each theme's
+        distinctive terms, coherence and the outputs closest to its centroid in the first model's space."""
+
+        def allow(cand: CatalogItem) -> bool:
+            return cand.matchable and (request.include_brokers_only
+                                       or cand.confidentiality != Confidentiality.brokers_only)
+
+        with self.index.lock:
+            needs, outputs = self.index[ItemKind.need], self.index[ItemKind.output]
+            asked = list(dict.fromkeys(request.need_ids)) if request.need_ids is not None else list(needs.items)
+            held = [i for i in asked if i in needs.items and allow(needs.items[i])]
+            missing = [i for i in asked if i not in needs.items]
+            second = needs.dense2 is not None
+            space = needs.dense2 if needs.dense2 is not None else needs.dense
+            vectors = space.vectors(np.array(held, np.int64)) if held else np.zeros((0, space.dim), np.float32)
+            # the supply is read in the first model's space: pooled passages on both sides, cosines spread out
+            pooled = (needs.dense.vectors(np.array(held, np.int64)) if held
+                      else np.zeros((0, needs.dense.dim), np.float32))
+            terms = [needs.lexical.terms(i) for i in held]
+        found = themes.cluster(vectors, min_size=request.min_size)
+        labels = themes.label_terms([[terms[r] for r in g] for g in found.groups], terms)
+        result = []
+        with self.index.lock:
+            for group, (zh, en) in zip(found.groups, labels, strict=True):
+                centroid = pooled[group].mean(axis=0)
+                centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-12)
+                supply: list[ThemeSupply] = []
+                if request.supply_k and len(outputs.dense):
+                    ids, scores = outputs.dense.search(centroid, request.supply_k + 20)
+                    for oid, score in zip(ids.tolist(), scores.tolist(), strict=True):
+                        cand = outputs.items.get(oid)
+                        if cand is not None and allow(cand) and len(supply) < request.supply_k:
+                            supply.append(ThemeSupply(id=oid, title=cand.title,
+                                                      score=round(min(max(score, 0.0), 1.0), 4)))
+                result.append(Theme(need_ids=[held[r] for r in group], terms_zh=zh, terms_en=en,
+                                    coherence=round(themes.coherence(vectors, group), 4), supply=supply))
+        return ThemesResponse(
+            themes=result, unclustered=[held[r] for r in found.rest], missing=missing,
+            coherence=round(themes.weighted_coherence(vectors, found.groups), 4),
+            baseline=round(themes.random_baseline(vectors, [len(g) for g in found.groups]), 4),
+            method="agglomerative", threshold=None if found.threshold is None else round(found.threshold, 4),
+            model=self.embedder2.name if second and self.embedder2 else self.embedder.name)
 
     def status(self) -> MatcherStatus:
         """Item counts, cursor and lag behind the catalog."""

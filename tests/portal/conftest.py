@@ -18,6 +18,7 @@ import pytest
 from duijie.supervise import stop_processes
 from services.catalog.demo import DEMO_PASSWORD
 from tests.conftest import PROJECT_ROOT
+from tests.portal.helpers import assert_no_overflow
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -58,8 +59,9 @@ class Stack:
     data_dir: Path
     matcher_error: str | None = None
 
-    def wait_for_matcher(self, timeout: float = 30.0) -> None:
-        """Block until the matcher has read every change the catalog has made."""
+    def wait_for_matcher(self, timeout: float = 180.0) -> None:
+        """Block until the matcher has read every change the catalog has made (the bound is against hanging: the
+        demo's hundred items are embedded by both models on a shared machine first)."""
         if self.matcher_url is None:
             return
         deadline = time.monotonic() + timeout
@@ -157,18 +159,24 @@ class Person:
 
     page: Any
     base_url: str
+    check_layout: bool = True  # every page opened is checked for text overflowing its box at 390 and 1440 px
 
     def go(self, path: str) -> Any:
-        """Open a portal path and wait for it to load."""
+        """Open a portal path, wait for it to load and check that no text overflows its box."""
         response = self.page.goto(self.base_url + path)
         self.page.wait_for_load_state("load")
+        if self.check_layout:
+            assert_no_overflow(self.page)
         return response
 
     def click_and_wait(self, target: Any) -> None:
-        """Click a link or submit button (a selector or a locator) and wait for the page it leads to."""
+        """Click a link or submit button (a selector or a locator), wait for the page it leads to and check it."""
         locator = self.page.locator(target) if isinstance(target, str) else target
         with self.page.expect_navigation():
             locator.click()
+        self.page.wait_for_load_state("load")
+        if self.check_layout:
+            assert_no_overflow(self.page)
 
     def shot(self, name: str, *, full_page: bool = True) -> Path:
         """Save a screenshot of the current page under test-artifacts/portal."""

@@ -1,7 +1,9 @@
-"""Helpers for driving the portal through plain HTTP: CSRF tokens and signing in."""
+"""Helpers for driving the portal through plain HTTP (CSRF tokens, signing in) and checking its layout in the
+browser (no text overflowing its box)."""
 
 import re
 import threading
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -46,3 +48,83 @@ def read_pages(client: TestClient, url: str, row: str, *, count: int = 3) -> tup
     assert len({i for x in ids for i in x}) == sum(len(x) for x in ids)
     assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[-1] and 'rel="next"' not in pages[-1]
     return pages, ids
+
+
+# Run in the page: every visible element holding text of its own whose text spills out of it (cut off by
+# overflow hidden/clip, or running past its right edge), or whose box runs past its parent's or the viewport's
+# right edge. Inside a deliberately scrolling container (overflow-x auto/scroll: the wide tables) anything goes.
+_OVERFLOW_JS = """
+() => {
+  const viewport = document.documentElement.clientWidth;
+  const bad = [];
+  const scrolls = (el) => {
+    for (let p = el.parentElement; p && p !== document.documentElement; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x === "auto" || x === "scroll") return true;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+    (typeof el.className === "string" && el.className.trim() ? "." + el.className.trim().split(/\\s+/).join(".") : "");
+  for (const el of document.body.querySelectorAll("*")) {
+    if (el.tagName === "text" && el.ownerSVGElement) {  // a chart's text stays inside the chart
+      const r = el.getBoundingClientRect(), svg = el.ownerSVGElement.getBoundingClientRect();
+      if (r.width > 0 && (r.right > svg.right + 1 || r.left < svg.left - 1)) {
+        bad.push("svg text \u201c" + el.textContent.trim().slice(0, 60) + "\u201d: runs out of its chart");
+      }
+      continue;
+    }
+    if (["SCRIPT", "STYLE", "OPTION", "TITLE"].includes(el.tagName) || el.closest("svg, select")) continue;
+    const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own.length) continue;
+    const style = getComputedStyle(el);
+    const box = el.getBoundingClientRect();
+    if (style.visibility === "hidden" || box.width === 0 || box.height === 0) continue;
+    if (scrolls(el)) continue;
+    const text = el.innerText.trim().slice(0, 60);
+    let why = null;
+    if (["hidden", "clip"].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+      why = "text cut off (" + el.scrollWidth + " > " + el.clientWidth + " px)";
+    } else {
+      for (const node of own) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const r = range.getBoundingClientRect();
+        if (r.width > 0 && r.right > box.right + 1 && style.overflowX === "visible") {
+          why = "text runs " + Math.round(r.right - box.right) + " px past its box"; break;
+        }
+      }
+    }
+    const parent = el.parentElement;
+    if (!why && parent && style.position !== "absolute" && style.position !== "fixed") {
+      const outer = parent.getBoundingClientRect();
+      if (box.right > outer.right + 1 && getComputedStyle(parent).overflowX === "visible") {
+        why = "box runs " + Math.round(box.right - outer.right) + " px past its parent " + name(parent);
+      }
+    }
+    if (!why && box.right > viewport + 1) why = "box runs " + Math.round(box.right - viewport) + " px past the viewport";
+    if (why) bad.push(name(el) + " \u201c" + text + "\u201d: " + why);
+  }
+  return bad;
+}
+"""
+LAYOUT_WIDTHS = (390, 1440)
+
+
+def overflowing(page: Any) -> list[str]:
+    """Each element of the page at its current width whose text overflows its box, named with its text."""
+    return list(page.evaluate(_OVERFLOW_JS))
+
+
+def assert_no_overflow(page: Any, widths: tuple[int, ...] = LAYOUT_WIDTHS) -> None:
+    """Fail naming every element whose text overflows its box, at each of `widths` (the viewport is restored)."""
+    before = page.viewport_size
+    found = []
+    try:
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": before["height"] if before else 900})
+            found += [f"{page.url} at {width} px: {problem}" for problem in overflowing(page)]
+    finally:
+        if before:
+            page.set_viewport_size(before)
+    assert not found, "text overflows its box:\n" + "\n".join(found)

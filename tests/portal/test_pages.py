@@ -40,8 +40,9 @@ def test_search_lists_published_outputs_with_count_and_filters(catalog: Catalog)
     assert 'rel="next"' in page.text  # 12 results, 10 a page
     assert 'data-total="6"' in client.get("/outputs", params={"cluster": "新能源电池"}).text
     assert 'data-total="0"' in client.get("/outputs", params={"region": "新会区"}).text
-    # An unknown vocabulary value is ignored instead of failing the page.
-    assert client.get("/outputs", params={"cluster": "nonsense", "page": "x"}).status_code == 200
+    # An unknown vocabulary value is ignored instead of failing the page; a page that is no number is a 400.
+    assert client.get("/outputs", params={"cluster": "nonsense"}).status_code == 200
+    assert client.get("/outputs", params={"cluster": "nonsense", "page": "x"}).status_code == 400
 
 
 def test_sign_in_sets_httponly_session_cookie_and_sign_out_clears_it(catalog: Catalog) -> None:

@@ -17,6 +17,7 @@ from services.catalog.api.routes import (
     organisations,
     stations,
     stats,
+    subscriptions,
     users,
     visits,
     workflow,
@@ -28,7 +29,7 @@ ROUTERS = (
     items.outputs_router, items.needs_router, changes.router,
     workflow.router, workflow.queue_router, contracts.router, notifications.router, stats.router,
     challenges.router, experts.router, stations.router, dispatches.router, visits.router,
-    events.router, events.stats_router,
+    events.router, events.stats_router, subscriptions.router,
 )
 
 api_router = APIRouter(prefix="/api/v1")

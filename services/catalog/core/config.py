@@ -52,8 +52,24 @@ class CatalogSettings(BaseSettings):
     outbox_poll_seconds: float = 5.0
     outbox_lease_seconds: float = 120.0
     outbox_max_attempts: int = 12
+    # where the portal is reached from outside: the links in e-mails (alerts, one-click unsubscribe) start here
+    public_url: str = "http://127.0.0.1:8000"
+    # subscriptions: the alert follower reads the change feed in the background this often (issue 16)
+    alerts_autostart: bool = True
+    alerts_poll_seconds: float = 30.0
     challenge_attachment_max_mb: float = 10.0  # one PDF attached to a challenge application
+    # free-text search (portal boxes, GET /api/v1/search/*): anonymous callers may search this often a minute per
+    # address (signed-in users are not limited); the matcher has this long to answer before the keyword ranking
+    # is shown instead
+    anon_search_per_minute: int = Field(30, ge=1)
+    search_timeout_seconds: float = Field(3.0, gt=0)
     coverage_threshold: float = 0.55  # calibrated on bdci2019: benchmarks/results/matcher.md §5
+    # pages list ranked candidates scoring below this behind "show weaker matches". On the same calibrated
+    # scale (matcher.md §5): judged non-relevant pairs average 0.13 and "partly related" ones (level 2) 0.20,
+    # two clearly unrelated test needs score < 0.275 with an output (tests/matcher/test_scores.py), while
+    # relevant pairs average 0.29 and 30 % of them reach 0.40; 0.30 hides what reads as unrelated and keeps
+    # (one click away) the relevant pairs a tiny catalog's weaker BM25 leaves just under it
+    relevance_floor: float = Field(0.30, ge=0.0, le=1.0)
     # the plan's count of technical problems solved by 科技特派员 (host-confirmed), shown against the progress
     expert_problem_target: int = Field(1000, ge=1)
 

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from services.catalog.core.inputs import Keywords, RowId, StrictInput, Version
 from services.catalog.experts.vocab import DispatchStatus, ExpertKind, HostKind, ProblemStatus
-from shared.schemas import Explanation
+from shared.schemas import BestPassage, Explanation
 from shared.vocab import Cluster
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
@@ -128,6 +128,7 @@ class ExpertMatch(BaseModel):
     score: float = Field(description="in [0, 1], comparable across queries")
     components: dict[str, float]
     explanation: Explanation
+    best_passage: BestPassage | None = Field(None, description="the expert's sentence most similar to the need")
     account_id: int | None = Field(None, description="the expert's account, to assign as a reviewer (for the "
                                                      "challenge's owner and admins)")
 

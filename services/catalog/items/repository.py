@@ -65,6 +65,10 @@ class ListQuery:
     sort: str = "-updated_at"
     page: int = 1
     page_size: int = 20
+    # free-text search (matching.search): only these ids, or all but these; `offset` in place of the page's
+    ids: list[int] | None = None
+    exclude_ids: list[int] | None = None
+    offset: int | None = None
 
 
 SORTABLE = {"updated_at", "created_at", "title", "id", "relevance"}
@@ -90,6 +94,10 @@ def list_items(session: Session, *, spec: KindSpec, user: User | None, query: Li
         # JSON lists are stored without ASCII escaping, so the quoted label is a literal substring.
         modes = sa.cast(col(table.cooperation_modes), sa.Text)
         stmt = stmt.where(modes.contains(f'"{query.cooperation_mode}"', autoescape=True))
+    if query.ids is not None:
+        stmt = stmt.where(col(table.id).in_(query.ids))
+    if query.exclude_ids:
+        stmt = stmt.where(col(table.id).not_in(query.exclude_ids))
     if query.updated_since:
         # the column's type binds the time in UTC (a naive one is taken as UTC)
         stmt = stmt.where(col(table.updated_at) >= query.updated_since)
@@ -109,7 +117,7 @@ def list_items(session: Session, *, spec: KindSpec, user: User | None, query: Li
         stmt = stmt.join(hits, hits.c.item_id == col(table.id))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     stmt = stmt.order_by(*_order(table, query.sort, hits))
-    offset = (query.page - 1) * query.page_size
+    offset = (query.page - 1) * query.page_size if query.offset is None else query.offset
     return cast(list[Item], list(session.exec(stmt.offset(offset).limit(query.page_size)).all())), total
 
 

@@ -11,9 +11,10 @@ import httpx
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from services.catalog.core.config import CatalogSettings
-from shared.schemas import MatcherStatus, MatchRequest, MatchResponse
+from shared.schemas import MatcherStatus, MatchRequest, MatchResponse, ThemesRequest, ThemesResponse
 
 TIMEOUT = 10.0
+THEMES_TIMEOUT = 120.0  # clustering a few thousand needs takes seconds, not a query's milliseconds
 STATUS_TIMEOUT = 1.0  # a page asking how far matching has come does not wait longer than this
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -81,20 +82,45 @@ def order(*, settings: CatalogSettings) -> list[str]:
 
 @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(3),
        wait=wait_exponential(multiplier=0.1, max=1.0), reraise=True)
-def post_match(*, settings: CatalogSettings, request: MatchRequest) -> MatchResponse:
+def post_match(*, settings: CatalogSettings, request: MatchRequest, timeout: float = TIMEOUT) -> MatchResponse:
     """POST /v1/match to a matcher replica, the next one on a transient failure; raises httpx errors once
     every replica has failed on each of the retries."""
     body = request.model_dump_json()  # pydantic's own JSON encoder and parser: no intermediate dicts
     failure: httpx.HTTPError | None = None
     for url in order(settings=settings):
         try:
-            response = _client(url, settings.service_token).post("/v1/match", content=body, headers=JSON_HEADERS)
+            response = _client(url, settings.service_token).post(
+                "/v1/match", content=body, headers=JSON_HEADERS, timeout=timeout)
             response.raise_for_status()
             return MatchResponse.model_validate_json(response.content)
         except httpx.HTTPError as exc:
             if not _transient(exc):
                 raise
             failure = exc  # down or restarting: the next replica answers instead
+    assert failure is not None
+    raise failure
+
+
+# a search box: one round over the replicas, each given `timeout`; the page falls back to keywords rather than wait
+post_match_once = post_match.retry_with(stop=stop_after_attempt(1))
+
+@retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(2),
+       wait=wait_exponential(multiplier=0.1, max=1.0), reraise=True)
+def post_themes(*, settings: CatalogSettings, request: ThemesRequest) -> ThemesResponse:
+    """POST /v1/themes to a matcher replica, the next one on a transient failure (as `post_match`)."""
+    body = request.model_dump_json()
+    failure: httpx.HTTPError | None = None
+    for url in order(settings=settings):
+        try:
+            response = _client(url, settings.service_token).post(
+                "/v1/themes", content=body, headers=JSON_HEADERS,
+                extensions={"timeout": httpx.Timeout(THEMES_TIMEOUT).as_dict()})  # longer than a match's
+            response.raise_for_status()
+            return ThemesResponse.model_validate_json(response.content)
+        except httpx.HTTPError as exc:
+            if not _transient(exc):
+                raise
+            failure = exc
     assert failure is not None
     raise failure
 

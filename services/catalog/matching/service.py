@@ -26,7 +26,7 @@ from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.repository import visible_clause
 from services.catalog.items.wire import need_to_wire, output_to_wire
 from services.catalog.matching import client
-from shared.schemas import CatalogItem, MatchRequest, MatchResponse, MatchResult
+from shared.schemas import BestPassage, CatalogItem, MatchRequest, MatchResponse, MatchResult
 from shared.vocab import ItemKind
 
 VERDICT_DEPTH = 100
@@ -76,6 +76,11 @@ class Candidate:
         """The key terms query and candidate share, most specific first."""
         return self.result.explanation.matched_terms
 
+    @property
+    def best_passage(self) -> BestPassage | None:
+        """The candidate's sentence most similar to the question (None when the matcher was not asked for it)."""
+        return self.result.best_passage
+
 
 @dataclass
 class Ranking:
@@ -99,9 +104,10 @@ class Verdict:
     model: str | None
 
 
-def outputs_for_need(*, need: TechNeed, k: int = 10) -> MatchRequest:
-    """The question for the outputs that could solve a need."""
-    return MatchRequest(target=ItemKind.output, item=need_to_wire(need), k=k)
+def outputs_for_need(*, need: TechNeed, k: int = 10, passages: bool | None = None) -> MatchRequest:
+    """The question for the outputs that could solve a need (`passages=False`: without each one's best passage,
+    for a caller that shows none)."""
+    return MatchRequest(target=ItemKind.output, item=need_to_wire(need), k=k, passages=passages)
 
 
 def outputs_for_challenge(*, challenge: Challenge, k: int = 10) -> MatchRequest:
@@ -151,7 +157,7 @@ def ranked_experts(*, session: Session, user: User | None, ranking: MatchRespons
     shown = experts_service.present(session, experts=[e for e, _ in kept], user=user)
     return ExpertMatchesPublic(model=ranking.model, results=[
         ExpertMatch(expert=profile, score=r.score, components=r.components, explanation=r.explanation,
-                    account_id=expert.user_id if with_accounts else None)
+                    best_passage=r.best_passage, account_id=expert.user_id if with_accounts else None)
         for profile, (expert, r) in zip(shown, kept, strict=True)])
 
 
@@ -163,19 +169,31 @@ def needs_for_output(*, session: Session, output: ResearchOutput, user: User | N
 
 def outputs_for_text(*, text: str, k: int = 10) -> MatchRequest:
     """The question for the outputs matching free text (422 when the text is blank or only control characters)."""
+    return _text_question(target=ItemKind.output, text=text, k=k)
+
+
+def needs_for_text(*, text: str, user: User | None, k: int = 10) -> MatchRequest:
+    """The question for the needs matching free text; brokers-only needs only for staff (422 when blank)."""
+    return _text_question(target=ItemKind.need, text=text, k=k, include_brokers_only=is_staff(user))
+
+
+def _text_question(*, target: ItemKind, text: str, k: int, include_brokers_only: bool = False) -> MatchRequest:
     try:
         if all(unicodedata.category(c)[0] in "CZ" for c in text):
             raise ValueError("nothing to search for")
-        return MatchRequest(target=ItemKind.output, text=text, k=k)
+        return MatchRequest(target=target, text=text, k=k, include_brokers_only=include_brokers_only)
     except (ValidationError, ValueError) as exc:
         raise ValidationFailed("请输入要检索的文字", "Give some text to search for",
                                detail=[{"column": "q", "zh": "不能为空白", "en": "must not be blank"}]) from exc
 
 
-def ask(*, settings: CatalogSettings, question: MatchRequest,
-        unavailable: MatcherUnavailable | None = None) -> MatchResponse:
-    """The matcher's ranking for a question; `unavailable` (or MatcherUnavailable) when it cannot answer."""
+def ask(*, settings: CatalogSettings, question: MatchRequest, unavailable: MatcherUnavailable | None = None,
+        timeout: float | None = None) -> MatchResponse:
+    """The matcher's ranking for a question; `unavailable` (or MatcherUnavailable) when it cannot answer (with
+    `timeout`: within that many seconds a replica, each asked once, no retries)."""
     try:
+        if timeout is not None:
+            return client.post_match_once(settings=settings, request=question, timeout=timeout)
         return client.post_match(settings=settings, request=question)
     except httpx.HTTPStatusError as exc:
         if exc.response.status_code < 500:  # the matcher refused the question: the caller's to fix, not a retry
@@ -207,7 +225,8 @@ def rank(*, session: Session, settings: CatalogSettings, user: User | None, ques
 
 def verdict(*, settings: CatalogSettings, need: CatalogItem, output_id: int) -> Verdict:
     """The matcher's verdict on (need, output); 503 when it is unreachable, 422 when it does not rank the output."""
-    question = MatchRequest(target=ItemKind.output, item=need, k=VERDICT_DEPTH, include_brokers_only=True)
+    question = MatchRequest(target=ItemKind.output, item=need, k=VERDICT_DEPTH, include_brokers_only=True,
+                            passages=False)
     ranking = ask(settings=settings, question=question, unavailable=MatcherUnavailable(
         "匹配服务暂时不可用，请稍后重试，或在请求中直接给出评分 score 和解释 explanation",
         "The matcher is unavailable; retry later or give score and explanation in the request"))
@@ -243,9 +262,27 @@ def need_output_scores(*, settings: CatalogSettings, needs: list[TechNeed],
     scores: dict[tuple[int, int], float] = {}
     for need in needs:
         try:
-            ranking = ask(settings=settings, question=outputs_for_need(need=need, k=k))
+            ranking = ask(settings=settings, question=outputs_for_need(need=need, k=k, passages=False))
         except AppError:
             return None
         for result in ranking.results:
             scores[need.id or 0, result.id] = result.score
     return scores
+
+
+def scores_of(*, settings: CatalogSettings, target: ItemKind, ids: list[int], item: CatalogItem | None = None,
+              text: str | None = None, include_brokers_only: bool = False) -> dict[int, MatchResult]:
+    """The matcher's result (score, explanation) for each of `ids`, items of `target`, against a need, an output or
+    free text; those it does not hold or may not offer are left out. Ask with no transaction open."""
+    if not ids:
+        return {}
+    question = MatchRequest(target=target, item=item, text=text, k=min(len(ids), 100),
+                            include_brokers_only=include_brokers_only, restrict_to=ids[:100])
+    wanted = set(ids)
+    return {r.id: r for r in ask(settings=settings, question=question).results if r.id in wanted}
+
+
+def indexed_through(*, settings: CatalogSettings) -> int | None:
+    """The last catalog change the matcher has applied (its cursor), None when it cannot say."""
+    status = client.get_status(settings=settings)
+    return None if status is None else status.cursor

@@ -41,13 +41,16 @@ def portal_router() -> APIRouter:
         expert_host,
         expert_work,
         experts,
+        gaps,
         inbox,
+        subscriptions,
         university,
     )
 
     router = APIRouter(dependencies=[Depends(require_csrf)])
     for module in (account, enterprise, university, inbox, broker, bureau, challenges, challenge_apply,
-                   challenge_review, experts, expert_work, expert_host, dispatch_board, event_plan, events, public):
+                   challenge_review, experts, expert_work, expert_host, dispatch_board, event_plan, events, gaps,
+                   subscriptions, public):
         router.include_router(module.router)
     return router
 

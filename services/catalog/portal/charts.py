@@ -22,6 +22,13 @@ def _config(chart: pygal.graph.graph.Graph, title: str) -> None:
     chart.config.no_data_text = EMPTY_ZH_EN
 
 
+def _empty(title: str) -> Markup:
+    """A chart with nothing to draw: its title and a quiet line of text in the chart's box, at the page's font size
+    (pygal's own no-data text is 64 px and runs out of a 520-wide chart scaled to a phone)."""
+    return Markup('<div class="chart-empty"><p class="chart-title">{}</p><p class="chart-none">{}</p></div>').format(
+        title, EMPTY_ZH_EN)
+
+
 def _render(chart: pygal.graph.graph.Graph) -> Markup:
     svg = chart.render(is_unicode=True)
     # pygal embeds a config blob for its (unused) tooltip script; the charts need no script at all.
@@ -30,6 +37,8 @@ def _render(chart: pygal.graph.graph.Graph) -> Markup:
 
 def bar_chart(title: str, data: list[tuple[str, float]], horizontal: bool = False) -> Markup:
     """A bar chart of labelled values (vertical for time series, horizontal for categories)."""
+    if not data:
+        return _empty(title)
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     chart = kind(style=STYLE, show_legend=False, width=520, height=max(220, 40 * len(data) + 110) if horizontal else 300,
                  print_values=True, print_values_position="top", value_formatter=lambda v: f"{v:,.1f}",
@@ -42,6 +51,8 @@ def bar_chart(title: str, data: list[tuple[str, float]], horizontal: bool = Fals
 
 def funnel_chart(title: str, steps: list[tuple[str, int]]) -> Markup:
     """The matching funnel as horizontal bars, one per step, widest first."""
+    if not steps:
+        return _empty(title)
     chart = pygal.HorizontalBar(style=STYLE, show_legend=False, width=520, height=50 * len(steps) + 90,
                                 print_values=True, value_formatter=lambda v: f"{v:,.0f}", truncate_label=-1,
                                 margin=12, margin_left=110, show_x_labels=False)

@@ -9,6 +9,7 @@ from fastapi import Query, Request
 
 from services.catalog.core.inputs import MAX_PAGE
 from services.catalog.items.repository import ListQuery
+from services.catalog.matching.search import MAX_QUERY_CHARS
 from shared.vocab import Cluster, CooperationMode, Maturity
 
 PAGE_SIZE = 10
@@ -46,6 +47,7 @@ def read_search(request: Request) -> SearchForm:
     """The search filters of a request, with unknown vocabulary values dropped."""
     params = request.query_params
     values = {name: (params.get(name) or "").strip()[:100] for name in FILTER_NAMES}
+    values["q"] = (params.get("q") or "").strip()[:MAX_QUERY_CHARS]  # longer: a 422 from the search page
     values["cluster"] = _allowed(values["cluster"], [c.value for c in Cluster])
     values["maturity"] = _allowed(values["maturity"], [m.value for m in Maturity])
     values["cooperation_mode"] = _allowed(values["cooperation_mode"], [m.value for m in CooperationMode])

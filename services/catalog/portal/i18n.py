@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from fastapi import Request
 
+from services.catalog.workflow.vocab import REASON_EN
 from shared.vocab import Cluster, Confidentiality, CooperationMode, IpForm, Maturity, NeedStatus, OutputStatus
 
 LANG_COOKIE = "lang"
@@ -54,6 +55,7 @@ _VALUE_EN = _english_labels()
 _VALUE_EN.update({"成熟度不足": "Too early stage", "效益不明确": "Benefit unclear", "价格": "Price",
                   "知识产权不可用": "IP not available", "已解决": "Already solved", "描述不清": "Description unclear",
                   "技术开发": "Development", "技术咨询": "Consulting"})
+_VALUE_EN.update({code: en[:1].upper() + en[1:] for code, en in REASON_EN.items()})
 # Status-like values are stored in English; Chinese labels for them come from _STATUS_ZH.
 _ = (Confidentiality, NeedStatus, OutputStatus)
 

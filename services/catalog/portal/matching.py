@@ -1,4 +1,5 @@
-"""The matcher's rankings as the portal shows them: explanations with matched terms marked; None when it is down."""
+"""The matcher's rankings as the portal shows them: explanations with matched terms and the best passage marked,
+candidates under the relevance floor flagged `weak` (listed behind "show weaker matches"); None when it is down."""
 
 import logging
 import re
@@ -21,16 +22,24 @@ from shared.schemas import MatchRequest
 log = logging.getLogger(__name__)
 
 
+@dataclass
 class ShownCandidate(Candidate):
-    """A candidate as a page renders it."""
+    """A candidate as a page renders it; `weak` when it scores under the relevance floor."""
+
+    weak: bool = False
 
     def explanation(self, lang: str) -> Markup:
-        """The explanation in the reader's language with matched terms wrapped in <mark>."""
-        return highlight(self.explanation_en if lang == "en" else self.explanation_zh, self.matched_terms)
+        """The explanation in the reader's language with matched terms and the best passage wrapped in <mark>."""
+        passage = self.best_passage.text if self.best_passage else None
+        return highlight(self.explanation_en if lang == "en" else self.explanation_zh, self.matched_terms, passage)
 
 
-def highlight(text: str, terms: list[str]) -> Markup:
-    """Escape `text` and wrap each occurrence of a matched term in <mark>."""
+def highlight(text: str, terms: list[str], passage: str | None = None) -> Markup:
+    """Escape `text`, wrap the best passage in <mark class="passage"> and each matched term elsewhere in <mark>."""
+    if passage and passage in text:
+        at = text.rindex(passage)  # the explanation quotes it last among its sentences' parts
+        return Markup("").join([highlight(text[:at], terms), Markup('<mark class="passage">{}</mark>').format(passage),
+                                highlight(text[at + len(passage):], terms)])
     clean = [t for t in sorted(set(terms), key=len, reverse=True) if t.strip()]
     if not clean:
         return escape(text)
@@ -52,7 +61,8 @@ def _shown(session: Session, settings: CatalogSettings, user: User,
         # The portal keeps working while the matcher is down; the page says so instead.
         log.warning("matcher unavailable", exc_info=True)
         return None
-    return [ShownCandidate(item=c.item, result=c.result) for c in ranking.candidates]
+    return [ShownCandidate(item=c.item, result=c.result, weak=c.score < settings.relevance_floor)
+            for c in ranking.candidates]
 
 
 def outputs_for_need(session: Session, settings: CatalogSettings, user: User, need: TechNeed,
@@ -66,11 +76,12 @@ class ShownExpert:
     """An expert ranked for a need as a page renders it."""
 
     match: ExpertMatch
+    weak: bool = False
 
     def why(self, lang: str) -> Markup:
-        """The explanation in the reader's language with matched terms wrapped in <mark>."""
-        e = self.match.explanation
-        return highlight(e.en if lang == "en" else e.zh, e.matched_terms)
+        """The explanation in the reader's language with matched terms and the best passage wrapped in <mark>."""
+        e, passage = self.match.explanation, self.match.best_passage
+        return highlight(e.en if lang == "en" else e.zh, e.matched_terms, passage.text if passage else None)
 
 
 def experts_for_need(session: Session, settings: CatalogSettings, user: User, need: TechNeed,
@@ -84,7 +95,7 @@ def experts_for_need(session: Session, settings: CatalogSettings, user: User, ne
         return None
     ranked = matching.ranked_experts(session=session, user=user, ranking=ranking,
                                      conflicted={need.organisation_id}, k=k)
-    return [ShownExpert(m) for m in ranked.results]
+    return [ShownExpert(m, weak=m.score < settings.relevance_floor) for m in ranked.results]
 
 
 def reviewers_for_challenge(session: Session, settings: CatalogSettings, user: User, challenge: Challenge,

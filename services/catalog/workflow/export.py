@@ -9,14 +9,15 @@ from openpyxl.utils import get_column_letter
 
 from services.catalog.challenges.schemas import BountyFigures, ChallengeStats
 from services.catalog.imports.export import neutralise
-from services.catalog.workflow.schemas import StatsSummary
+from services.catalog.workflow.schemas import GapThemes, StatsSummary
 from services.catalog.workflow.transitions import label
-from services.catalog.workflow.vocab import MatchStatus
+from services.catalog.workflow.vocab import MatchStatus, reason_counts
 
 Table = tuple[str, list[str], list[list[Any]]]
 
 REPORTS = ("overview", "funnel", "contracts_by_month", "contracts_by_region", "contracts_by_cluster",
-           "contracts_by_type", "brokers", "coverage", "unmet_needs", "challenge_funnel", "challenge_bounty")
+           "contracts_by_type", "brokers", "coverage", "unmet_needs",
+           "decline_reasons", "challenge_funnel", "challenge_bounty")
 
 
 def _bounty_rows(c: ChallengeStats) -> list[list[Any]]:
@@ -66,16 +67,17 @@ def tables(s: StatsSummary, challenges: ChallengeStats) -> dict[str, Table]:
                      coverage_rows),
         "unmet_needs": ("无合格供给的需求", ["需求编号", "需求名称", "企业", "产业集群", "区县", "发布日期", "最高匹配分"],
                         unmet_rows),
+        "decline_reasons": ("放弃原因", ["原因", "Reason", "对数"],
+                            [list(row) for row in reason_counts(s.funnel.decline_reasons)]),
         "challenge_funnel": ("揭榜挂帅漏斗", ["环节", "数量"], [[st.label_zh, st.count] for st in challenges.funnel]),
         "challenge_bounty": ("榜单金额承诺与拨付", ["范围", "分组", "榜单数", "榜单金额（元）", "已承诺（元）", "已拨付（元）",
                                            "拨付比例"], _bounty_rows(challenges)),
     }
 
 
-def to_xlsx(s: StatsSummary, challenges: ChallengeStats) -> bytes:
-    """All reports as one workbook, one sheet each."""
+def _workbook(sheets: list[Table]) -> bytes:
     wb = Workbook(write_only=True)  # streams rows: several times faster for the long unmet-needs sheet
-    for title, headers, rows in tables(s, challenges).values():
+    for title, headers, rows in sheets:
         ws = wb.create_sheet(title[:31])
         for i, h in enumerate(headers, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(10, len(h) * 2 + 2)
@@ -85,6 +87,35 @@ def to_xlsx(s: StatsSummary, challenges: ChallengeStats) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def to_xlsx(s: StatsSummary, challenges: ChallengeStats) -> bytes:
+    """All reports as one workbook, one sheet each."""
+    return _workbook(list(tables(s, challenges).values()))
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "；".join(f"{k} {v}" for k, v in counts.items())
+
+
+def gaps_xlsx(g: GapThemes) -> bytes:
+    """The unmet-need themes as a workbook: themes, each theme's needs, and the needs in no theme."""
+    themes = [[t.key, t.label_zh, t.label_en, t.size, "、".join(t.terms_zh), ", ".join(t.terms_en), _counts(t.counties),
+               _counts(t.clusters), float(t.budget_total_yuan),
+               None if t.budget_median_yuan is None else float(t.budget_median_yuan), t.coherence,
+               "；".join(f"{o.title}（{o.score:.2f}）" for o in t.supply)] for t in g.themes]
+    members = [[t.key, t.label_zh, n.need_id, n.title, n.organisation_name, n.cluster, n.region,
+                None if n.budget_yuan is None else float(n.budget_yuan)] for t in g.themes for n in t.needs]
+    rest = [[n.need_id, n.title, n.organisation_name, n.cluster, n.region,
+             None if n.budget_yuan is None else float(n.budget_yuan)] for n in g.unclustered]
+    if not g.matcher_available:  # no themes: the flat list instead
+        rest = [[u.need_id, u.title, u.organisation_name, u.cluster, u.region, None] for u in g.unmet]
+    return _workbook([
+        ("未满足需求主题", ["主题编号", "主题", "Theme", "需求数", "中文关键词", "English terms", "区县", "产业集群",
+                     "预算合计（元）", "预算中位数（元）", "内聚度", "最接近的成果（相似度）"], themes),
+        ("主题下的需求", ["主题编号", "主题", "需求编号", "需求名称", "企业", "产业集群", "区县", "预算（元）"], members),
+        ("未归入主题的需求", ["需求编号", "需求名称", "企业", "产业集群", "区县", "预算（元）"], rest),
+    ])
 
 
 def to_csv(s: StatsSummary, challenges: ChallengeStats, report: str) -> bytes:

@@ -323,3 +323,76 @@ class StatsSummary(BaseModel):
     contracts: ContractStats
     brokers: list[BrokerActivity]
     coverage: Coverage
+
+
+class ThemeNeed(BaseModel):
+    """One need of an unmet-need theme (no need text)."""
+
+    need_id: int
+    title: str
+    organisation_name: str | None
+    cluster: str | None
+    region: str | None
+    budget_yuan: Decimal | None = Field(None, description="the need's stated budget (its upper bound if given)")
+
+
+class ThemeOutput(BaseModel):
+    """An output close to a theme (the caller may see it), with the cosine to the theme's centroid."""
+
+    output_id: int
+    title: str
+    score: float
+
+
+class GapTheme(BaseModel):
+    """Open needs without adequate supply that belong together, labelled by their most distinctive terms."""
+
+    key: str = Field(description="stable for the same needs: a hash of their sorted ids")
+    label_zh: str
+    label_en: str
+    terms_zh: list[str]
+    terms_en: list[str]
+    size: int
+    needs: list[ThemeNeed]
+    counties: dict[str, int]
+    clusters: dict[str, int]
+    budget_total_yuan: Decimal
+    budget_median_yuan: Decimal | None
+    budgets_stated: int
+    supply: list[ThemeOutput]
+    coherence: float = Field(description="mean cosine between two of its needs")
+
+
+class GapThemes(BaseModel):
+    """The gap analysis: themes of the unmet needs (when the matcher answers) beside the flat list of them."""
+
+    threshold: float
+    unmet_count: int
+    analysed: int = Field(description="unmet needs grouped (at most the limit)")
+    matcher_available: bool
+    message_zh: str | None = None
+    message_en: str | None = None
+    themes: list[GapTheme]
+    unclustered: list[ThemeNeed]
+    coherence: float | None = Field(None, description="size-weighted mean coherence of the themes")
+    baseline: float | None = Field(None, description="the same for random groups of the same sizes")
+    model: str | None = None
+    unmet: list[UnmetNeed]
+
+
+class ThemeDraft(BaseModel):
+    """A theme to turn into a draft: its needs (the key must be theirs) and optionally its terms and owner."""
+
+    model_config = STRICT
+    need_ids: Annotated[list[RowId], Field(min_length=1, max_length=500)]
+    terms_zh: Annotated[list[Annotated[str, Field(min_length=1, max_length=30)]], Field(max_length=10)] = []
+    owner_org_id: RowId | None = Field(None, description="challenges: the owning organisation (admins without one)")
+
+
+class DraftCreated(BaseModel):
+    """The draft a theme became and where to edit it."""
+
+    kind: str
+    id: int
+    title: str
+    url: str

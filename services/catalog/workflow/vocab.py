@@ -59,6 +59,13 @@ REASON_EN: dict[str, str] = {
 }
 
 
+def reason_counts(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    """Every decline code in form order with its English label and count (0 if none), then any other stored value."""
+    rows = [(r.value, REASON_EN[r], counts.get(r.value, 0)) for r in DeclineReason]
+    rows += [(k or "", REASON_EN.get(k, k) or "", n) for k, n in counts.items() if k not in REASON_EN]
+    return rows
+
+
 class Response(StrEnum):
     """A party's answer to an introduction."""
 

@@ -3,20 +3,23 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
-from services.catalog.api.deps import SessionDep, SettingsDep, StaffUser
+from services.catalog.api.deps import ClockDep, SessionDep, SettingsDep, StaffUser
 from services.catalog.challenges import stats as challenge_stats
 from services.catalog.challenges.schemas import ChallengeStats
 from services.catalog.core.errors import ValidationFailed
-from services.catalog.workflow import export, stats
+from services.catalog.workflow import export, gaps, stats
 from services.catalog.workflow.schemas import (
     BrokerActivity,
     ContractStats,
     Coverage,
+    DraftCreated,
     Funnel,
+    GapThemes,
     Overview,
     StatsSummary,
+    ThemeDraft,
 )
 from shared.openapi import error_responses
 from shared.vocab import Cluster
@@ -108,3 +111,50 @@ def export_stats(
     return Response(export.to_xlsx(data, figures),
                     media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="duijie-stats.xlsx"'})
+
+
+GapLimit = Annotated[int, Query(ge=2, le=5000, description="most unmet needs grouped into themes (oldest first)")]
+ThemeKey = Annotated[str, Path(pattern=r"^[0-9a-f]{12}$", description="the theme's key from GET /stats/gaps")]
+DRAFT_ERRORS = error_responses(401, 403, 422, s403="brokers and admins only; challenges: the bureau (admins) only")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _gap_themes(user: StaffUser, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold,
+                limit: GapLimit) -> GapThemes:
+    return gaps.gap_themes(session, settings=settings, user=user, f=f, limit=limit,
+                           threshold=threshold if threshold is not None else settings.coverage_threshold)
+
+
+@router.get("/gaps", response_model=GapThemes, responses=ERRORS)
+def gap_themes(user: StaffUser, session: SessionDep, settings: SettingsDep, f: FilterDep, threshold: Threshold = None,
+               limit: GapLimit = 2000) -> Any:
+    """Unmet-need themes: the open needs without adequate supply grouped by the matcher, each with its label,
+    counties, clusters, budgets, closest supply and coherence; the flat list alone when the matcher is down."""
+    return _gap_themes(user, session, settings, f, threshold, limit)
+
+
+@router.get("/gaps.xlsx", responses={**ERRORS, 200: {"content": {XLSX: {}}}})
+def gap_themes_xlsx(user: StaffUser, session: SessionDep, settings: SettingsDep, f: FilterDep,
+                    threshold: Threshold = None, limit: GapLimit = 2000) -> Response:
+    """The unmet-need themes as an XLSX workbook: one sheet of themes, one of their needs, one of the flat list."""
+    data = _gap_themes(user, session, settings, f, threshold, limit)
+    return Response(export.gaps_xlsx(data), media_type=XLSX,
+                    headers={"Content-Disposition": 'attachment; filename="duijie-gaps.xlsx"'})
+
+
+@router.post("/gaps/themes/{key}/challenge", response_model=DraftCreated, status_code=201, responses=DRAFT_ERRORS)
+def theme_to_challenge(key: ThemeKey, body: ThemeDraft, user: StaffUser, session: SessionDep,
+                       clock: ClockDep) -> Any:
+    """Turn a theme into a draft 揭榜挂帅 challenge owned by the bureau (its needs listed, bounty from budgets)."""
+    challenge = gaps.theme_to_challenge(session, user=user, key=key, data=body, clock=clock)
+    session.commit()
+    return DraftCreated(kind="challenge", id=challenge.id or 0, title=challenge.title,
+                        url=f"/challenges/{challenge.id}")
+
+
+@router.post("/gaps/themes/{key}/event", response_model=DraftCreated, status_code=201, responses=DRAFT_ERRORS)
+def theme_to_event(key: ThemeKey, body: ThemeDraft, user: StaffUser, session: SessionDep, clock: ClockDep) -> Any:
+    """Turn a theme into a draft 对接会 with the theme's terms as its theme."""
+    event = gaps.theme_to_event(session, user=user, key=key, data=body, clock=clock)
+    session.commit()
+    return DraftCreated(kind="event", id=event.id or 0, title=event.title, url=f"/events/{event.id}/plan")

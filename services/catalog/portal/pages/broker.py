@@ -72,6 +72,7 @@ def _candidates(page: PageContext, need: TechNeed) -> tuple[list[dict[str, Any]]
         row["match"] = m
     for row in merged.values():
         row["org_name"] = orgs.get(row["output"].organisation_id) if row["output"] else None
+        row["weak"] = row["match"] is None and row["candidate"] is not None and row["candidate"].weak
     return sorted(merged.values(), key=lambda r: -r["score"]), ranked is not None
 
 

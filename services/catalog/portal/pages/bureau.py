@@ -16,6 +16,7 @@ from services.catalog.portal.charts import bar_chart, funnel_chart
 from services.catalog.portal.context import PageDep
 from services.catalog.portal.routing import PortalRoute
 from services.catalog.workflow import stats
+from services.catalog.workflow.vocab import reason_counts
 from shared.vocab import Cluster
 
 router = APIRouter(route_class=PortalRoute, include_in_schema=False)
@@ -74,6 +75,6 @@ def dashboard(page: PageDep) -> Response:
     query: dict[str, Any] = {k: v for k, v in {"date_from": date_from, "date_to": date_to, "region": region,
                                                  "cluster": cluster}.items() if v}
     return page.render("dashboard.html", s=s, ch=ch, plan=plan, charts=charts, threshold=threshold, filters=query,
-                       events=event_stats(page.session),
+                       events=event_stats(page.session), reasons=reason_counts(s.funnel.decline_reasons),
                        clusters=[c.value for c in Cluster],
                        export_query="&".join(f"{k}={v}" for k, v in query.items()))

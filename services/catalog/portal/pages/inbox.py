@@ -42,7 +42,8 @@ def respond(match_id: IdPath, page: PageDep, answer: Annotated[str, Form()],
     user = page.require(Role.enterprise, Role.university)
     match = service.get_match(page.session, match_id=match_id, user=user, for_update=True)
     accept = answer == "accept"
-    service.respond(page.session, match=match, user=user, accept=accept, reason=None if accept else (reason or "其他"),
+    code = reason if reason in [r.value for r in DeclineReason] else DeclineReason.other.value
+    service.respond(page.session, match=match, user=user, accept=accept, reason=None if accept else code,
                     note=note.strip()[:2000] or None)
     page.session.commit()
     return page.redirect(_back(pg, answered="accepted" if accept else "declined"))

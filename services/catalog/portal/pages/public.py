@@ -9,14 +9,21 @@ from sqlmodel import Session, col, select
 
 from services.catalog.accounts.models import Organisation
 from services.catalog.accounts.vocab import STAFF, Role
+from services.catalog.api.deps import client_address
 from services.catalog.api.params import IdPath
 from services.catalog.items.kinds import NEEDS, OUTPUTS, KindSpec
 from services.catalog.items.models import ResearchOutput, TechNeed
 from services.catalog.items.present import present_needs, present_outputs
 from services.catalog.items.repository import get_visible, list_items
+from services.catalog.matching import search
 from services.catalog.portal.context import PageContext, PageDep
-from services.catalog.portal.filters import page_count, read_search
-from services.catalog.portal.matching import experts_for_need, needs_for_output, outputs_for_need
+from services.catalog.portal.filters import PortalPage, page_count, read_search
+from services.catalog.portal.matching import (
+    ShownCandidate,
+    experts_for_need,
+    needs_for_output,
+    outputs_for_need,
+)
 from services.catalog.portal.routing import PortalRoute
 from shared.vocab import Cluster, CooperationMode, Maturity
 
@@ -46,25 +53,34 @@ def home(page: PageDep) -> Response:
                        signed_out=bool(page.request.query_params.get("signed_out")), **_vocab())
 
 
-def _search_page(page: PageContext, *, spec: KindSpec, status: str,
+def _search_page(page: PageContext, pg: int, *, spec: KindSpec, status: str,
                  present: Callable[[list[Any]], list[Any]]) -> Response:
+    search.check_query(text=page.request.query_params.get("q") or "")
     form = read_search(page.request)
-    items, total = list_items(page.session, spec=spec, user=page.user, query=form.query(status=status))
-    return page.render("search.html", kind=spec.kind.value, form=form, total=total, pages=page_count(total),
-                       results=present(items), regions=known_regions(page.session), **_vocab())
+    form.page = pg
+    query = form.query(status=status)
+    # anonymous readers over their minute's searches get the keyword ranking, with a note, instead of a 429
+    allowed = not query.q or not search.admit(limit=page.request.app.state.search_limit, user=page.user,
+                                              address=client_address(page.request))
+    found = search.search(session=page.session, settings=page.settings, spec=spec, user=page.user, query=query,
+                          use_matcher=allowed)
+    hits = {i.id: ShownCandidate(item=i, result=found.results[i.id]) for i in found.items if i.id in found.results}
+    return page.render("search.html", kind=spec.kind.value, form=form, total=found.total, found=found, hits=hits,
+                       pages=page_count(found.total), results=present(found.items),
+                       regions=known_regions(page.session), **_vocab())
 
 
 @router.get("/outputs")
-def search_outputs(page: PageDep) -> Response:
-    """Search and browse published research outputs."""
-    return _search_page(page, spec=OUTPUTS, status="published",
+def search_outputs(page: PageDep, pg: PortalPage = 1) -> Response:
+    """Search and browse published research outputs, ranked by the matcher for a query (keywords as fallback)."""
+    return _search_page(page, pg, spec=OUTPUTS, status="published",
                         present=lambda items: present_outputs(page.session, outputs=items))
 
 
 @router.get("/needs")
-def search_needs(page: PageDep) -> Response:
-    """Search and browse the technology needs the reader may see."""
-    return _search_page(page, spec=NEEDS, status="open",
+def search_needs(page: PageDep, pg: PortalPage = 1) -> Response:
+    """Search and browse the technology needs the reader may see, ranked by the matcher for a query."""
+    return _search_page(page, pg, spec=NEEDS, status="open",
                         present=lambda items: present_needs(page.session, needs=items))
 
 
@@ -78,8 +94,10 @@ def output_page(output_id: IdPath, page: PageDep) -> Response:
         related = needs_for_output(page.session, page.settings, page.user, output)
     can_edit = page.role_is(Role.admin) or (
         page.role_is(Role.university) and page.user is not None and page.user.organisation_id == output.organisation_id)
+    can_follow = page.role_is(*STAFF) or (
+        page.role_is(Role.university) and page.user is not None and page.user.organisation_id == output.organisation_id)
     return page.render("output.html", output=present_outputs(page.session, outputs=[output])[0], related=related,
-                       can_edit=can_edit)
+                       can_edit=can_edit, can_follow=can_follow)
 
 
 @router.get("/needs/{need_id}")
