@@ -211,3 +211,12 @@ def person(browser: Any, stack: Stack) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+def readme_shot(who: Any, name: str) -> None:
+    """A viewport-sized screenshot for the README (kept small); committed copies change only on request."""
+    path = who.shot(name, full_page=False)
+    target = README_SHOTS / f"{name}.png"
+    if not target.exists() or os.environ.get("DUIJIE_UPDATE_SCREENSHOTS") == "1":
+        README_SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)

@@ -1,26 +1,15 @@
 """Acceptance in headless Chromium: a need goes from posting to a registered contract on the bureau's dashboard."""
 
-import os
 import re
-import shutil
 from typing import Any
 
 import pytest
 
-from tests.portal.conftest import PHONE, README_SHOTS, Stack
+from tests.portal.conftest import PHONE, Stack, readme_shot
 
 pytestmark = pytest.mark.browser
 NEED_TITLE = "废旧三元锂电池镍钴锰湿法回收工艺引进"
 RECYCLING_OUTPUT = "废旧锂离子电池正极材料湿法回收技术"
-
-
-def _readme_shot(who: Any, name: str) -> None:
-    """A viewport-sized screenshot for the README (kept small); committed copies change only on request."""
-    path = who.shot(name, full_page=False)
-    target = README_SHOTS / f"{name}.png"
-    if not target.exists() or os.environ.get("DUIJIE_UPDATE_SCREENSHOTS") == "1":
-        README_SHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
 
 
 def _yuan(text: str) -> float:
@@ -65,7 +54,7 @@ def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
     phone = person("battery", PHONE)
     phone.go(f"/needs/{need_id}#ranked")
     assert phone.fits_width()
-    _readme_shot(phone, "need-ranked-outputs-phone")
+    readme_shot(phone, "need-ranked-outputs-phone")
 
     # 3. A broker finds it in the queue, shortlists and introduces the best candidate.
     stack.wait_for_matcher()
@@ -83,7 +72,7 @@ def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
     broker.click_and_wait(row.locator("button.act-introduce"))
     assert broker.page.locator(f"#output-{output_id}").get_attribute("data-status") == "introduced"
     broker.go(f"/broker/needs/{need_id}")
-    _readme_shot(broker, "broker-side-by-side")
+    readme_shot(broker, "broker-side-by-side")
 
     # 4. Both sides accept the introduction from their inboxes.
     ent.go("/inbox")
@@ -118,5 +107,5 @@ def test_need_to_contract_journey(person: Any, stack: Stack) -> None:
     assert _yuan(bureau.page.inner_text("#kpi-amount")) == before + 1_200_000
     assert bureau.page.locator("#chart-month svg").count() == 1
     assert "新会区" in bureau.page.inner_text("#chart-region")
-    _readme_shot(bureau, "bureau-dashboard")
+    readme_shot(bureau, "bureau-dashboard")
     bureau.shot("08-bureau-dashboard")

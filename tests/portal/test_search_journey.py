@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.portal.conftest import DESKTOP, PHONE, Stack
+from tests.portal.conftest import DESKTOP, PHONE, Stack, readme_shot
 
 pytestmark = pytest.mark.browser
 RECYCLING_OUTPUT = "废旧锂离子电池正极材料湿法回收技术"
@@ -33,8 +33,19 @@ def test_an_english_query_from_the_home_box_finds_the_chinese_output(person: Any
     card = visitor.page.locator(".results article.item", has_text=RECYCLING_OUTPUT)
     why = visitor.page.locator(f'.hit-why[data-id="{card.get_attribute("data-id")}"]')
     assert why.is_visible() and "匹配度" in why.inner_text()
+    # the sentence of the output that matched best, highlighted: what an English reader sees matched in Chinese
+    assert why.locator("mark.passage").count() == 1 and why.locator("mark.passage").inner_text().strip()
+    # outputs under the relevance floor wait behind "show weaker matches"
+    weaker = visitor.page.locator("a.weaker-link")
+    assert weaker.count() == 1, "the demo holds outputs only weakly related to battery recycling"
+    strong = visitor.page.locator(".hit-why").count()
     assert visitor.fits_width(), "the results page overflows sideways"
     visitor.shot(f"search-{viewport['width']}")
+    if viewport is DESKTOP:
+        readme_shot(visitor, "search-cross-lingual")
+    visitor.click_and_wait("a.weaker-link")
+    assert "weak=1" in visitor.page.url and visitor.page.locator("a.weaker-link").count() == 0
+    assert visitor.page.locator(".hit-why").count() >= strong
     # the English switch keeps the query and the ranking
     visitor.go("/outputs?q=battery+recycling&lang=en")
     assert RECYCLING_OUTPUT in visitor.page.locator(".results article.item h3").all_inner_texts()

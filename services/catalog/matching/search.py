@@ -58,6 +58,7 @@ class Found:
     ranked: int = 0  # how many of the total the matcher ranked (the rest match the keywords only)
     capped: bool = False  # the matcher gave as many as asked: more may be close in meaning
     depth: int = SEARCH_DEPTH  # how many the matcher was asked for
+    weak: int = 0  # ranked items under the relevance floor left out ("show weaker matches" brings them back)
 
 
 def check_query(*, text: str, limit: int = MAX_QUERY_CHARS) -> str:
@@ -82,9 +83,10 @@ def text_question(*, spec: KindSpec, text: str, user: User | None, k: int = 10) 
 
 
 def search(*, session: Session, settings: CatalogSettings, spec: KindSpec, user: User | None, query: ListQuery,
-           use_matcher: bool = True) -> Found:
+           use_matcher: bool = True, weaker: bool = False) -> Found:
     """One page of the items the caller may see matching the query and filters, ranked by the matcher when it
-    answers within `search_timeout_seconds` (and `use_matcher`), else by keywords. Holds no write lock."""
+    answers within `search_timeout_seconds` (and `use_matcher`), else by keywords; ranked items scoring under
+    `relevance_floor` only with `weaker` (else they count in `weak`). Holds no write lock."""
     if not query.q:
         items, total = list_items(session, spec=spec, user=user, query=query)
         return Found(items=items, total=total, ranking=Ranking.newest)
@@ -100,17 +102,37 @@ def search(*, session: Session, settings: CatalogSettings, spec: KindSpec, user:
     kept, _ = list_items(session, spec=spec, user=user, query=dataclasses.replace(
         query, q=None, ids=order, page=1, page_size=max(len(order), 1), offset=0))
     by_id = {item.id: item for item in kept}
+    results = {r.id: r for r in answer.results}
     ranked = [by_id[i] for i in order if i in by_id]
+    strong = [item for item in ranked if weaker or results[item.id or 0].score >= settings.relevance_floor]
     start = (query.page - 1) * query.page_size
-    shown = ranked[start:start + query.page_size]
-    # then the keyword-only matches, paged on from where the ranked ones end
+    shown = strong[start:start + query.page_size]
+    # then the keyword-only matches, paged on from where the ranked ones end (a weak one matching the keywords
+    # stays among them)
     room = query.page_size - len(shown)
     rest, rest_total = list_items(session, spec=spec, user=user, query=dataclasses.replace(
-        query, exclude_ids=order, offset=max(start - len(ranked), 0), page_size=max(room, 1)))
-    results = {r.id: r for r in answer.results}
-    return Found(items=[*shown, *rest[:room]], total=len(ranked) + rest_total, ranking=Ranking.matcher,
-                 results={i.id: results[i.id] for i in shown if i.id is not None},
-                 ranked=len(ranked), capped=len(order) >= SEARCH_DEPTH)
+        query, exclude_ids=[i.id for i in strong if i.id is not None], offset=max(start - len(strong), 0),
+        page_size=max(room, 1)))
+    return Found(items=[*shown, *rest[:room]], total=len(strong) + rest_total, ranking=Ranking.matcher,
+                 results=_with_passages(settings, question, {i.id: results[i.id] for i in shown if i.id is not None}),
+                 ranked=len(strong), capped=len(order) >= SEARCH_DEPTH, weak=len(ranked) - len(strong))
+
+
+def _with_passages(settings: CatalogSettings, question: MatchRequest,
+                   shown: dict[int, MatchResult]) -> dict[int, MatchResult]:
+    """The page's hits with each one's best passage, quoted in its explanation: asked again for these few only,
+    since finding passages for all `SEARCH_DEPTH` would cost the search many times over; without them when the
+    matcher does not answer in time."""
+    if not shown:
+        return shown
+    again = question.model_copy(update={"k": len(shown), "restrict_to": list(shown), "passages": True})
+    try:
+        answer = matching.ask(settings=settings, question=again, timeout=settings.search_timeout_seconds)
+    except matching.MatcherUnavailable:
+        return shown
+    found = {r.id: r for r in answer.results}
+    return {i: r.model_copy(update={"explanation": found[i].explanation, "best_passage": found[i].best_passage})
+            if i in found else r for i, r in shown.items()}
 
 
 def _by_keywords(session: Session, *, spec: KindSpec, user: User | None, query: ListQuery,

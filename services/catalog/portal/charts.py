@@ -42,7 +42,9 @@ def bar_chart(title: str, data: list[tuple[str, float]], horizontal: bool = Fals
     kind = pygal.HorizontalBar if horizontal else pygal.Bar
     chart = kind(style=STYLE, show_legend=False, width=520, height=max(220, 40 * len(data) + 110) if horizontal else 300,
                  print_values=True, print_values_position="top", value_formatter=lambda v: f"{v:,.1f}",
-                 x_label_rotation=0, truncate_label=-1, margin=12, margin_left=140 if horizontal else 12)
+                 # a year of months side by side would run into each other: slanted beyond six bars
+                 x_label_rotation=0 if horizontal or len(data) <= 6 else 40, truncate_label=-1, margin=12,
+                 margin_left=140 if horizontal else 12)
     _config(chart, title)
     chart.x_labels = [label for label, _ in data]
     chart.add(title, [value for _, value in data])

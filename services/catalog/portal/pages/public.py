@@ -17,7 +17,7 @@ from services.catalog.items.present import present_needs, present_outputs
 from services.catalog.items.repository import get_visible, list_items
 from services.catalog.matching import search
 from services.catalog.portal.context import PageContext, PageDep
-from services.catalog.portal.filters import PortalPage, page_count, read_search
+from services.catalog.portal.filters import PortalPage, SearchForm, page_count, read_search
 from services.catalog.portal.matching import (
     ShownCandidate,
     experts_for_need,
@@ -62,10 +62,15 @@ def _search_page(page: PageContext, pg: int, *, spec: KindSpec, status: str,
     # anonymous readers over their minute's searches get the keyword ranking, with a note, instead of a 429
     allowed = not query.q or not search.admit(limit=page.request.app.state.search_limit, user=page.user,
                                               address=client_address(page.request))
+    weaker = page.request.query_params.get("weak") == "1"
     found = search.search(session=page.session, settings=page.settings, spec=spec, user=page.user, query=query,
-                          use_matcher=allowed)
+                          use_matcher=allowed, weaker=weaker)
     hits = {i.id: ShownCandidate(item=i, result=found.results[i.id]) for i in found.items if i.id in found.results}
+    if weaker:  # computed into `query` already; kept in the pager's links
+        form.values["weak"] = "1"
+    weaker_href = SearchForm(values={**form.values, "weak": "1"}, page=1).link(1)
     return page.render("search.html", kind=spec.kind.value, form=form, total=found.total, found=found, hits=hits,
+                       weaker_href=weaker_href,
                        pages=page_count(found.total), results=present(found.items),
                        regions=known_regions(page.session), **_vocab())
 
