@@ -49,9 +49,11 @@ def test_explanations_quote_the_best_passage_and_weak_matches_wait_behind_a_togg
     ranked = owner.page.locator("#ranked")
     strong = ranked.locator("ol.ranked").first.locator(".candidate")
     weak = ranked.locator("details.weaker .candidate")
-    # the English output ranks first, and its explanation quotes the English sentence that matched, highlighted
-    assert strong.count() >= 1 and strong.first.get_attribute("data-id") == str(output_id)
-    mark = strong.first.locator(".explanation mark.passage")
+    # the English output is among the strong matches (beside the demo's own cold-chain output), and its explanation
+    # quotes the English sentence that matched, highlighted
+    english = ranked.locator("ol.ranked").first.locator(f'.candidate[data-id="{output_id}"]')
+    assert english.count() == 1, [strong.nth(i).get_attribute("data-id") for i in range(strong.count())]
+    mark = english.locator(".explanation mark.passage")
     assert mark.count() == 1 and mark.inner_text() == PASSAGE and mark.is_visible()
     # the demo's unrelated outputs score under the floor: listed, but hidden until asked for
     assert weak.count() >= 1 and not weak.first.is_visible()

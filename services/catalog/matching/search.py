@@ -23,6 +23,7 @@ from shared.schemas import MatchRequest, MatchResult
 from shared.vocab import ItemKind
 
 SEARCH_DEPTH = 100  # candidates asked of the matcher: the most one question may ask (MatchRequest.k)
+NEAR_BEST = 0.5  # a hit at least this share of the best hit's score is never hidden as weak
 MAX_QUERY_CHARS = 200  # a search box's text; the API's free text may be longer (a problem described)
 
 
@@ -104,7 +105,11 @@ def search(*, session: Session, settings: CatalogSettings, spec: KindSpec, user:
     by_id = {item.id: item for item in kept}
     results = {r.id: r for r in answer.results}
     ranked = [by_id[i] for i in order if i in by_id]
-    strong = [item for item in ranked if weaker or results[item.id or 0].score >= settings.relevance_floor]
+    # weak: under the floor and far below the best hit. A query in another language than the catalog scores lower
+    # on the calibrated scale (its words cannot match), so an absolute floor alone would hide its best answers.
+    best = max((results[item.id or 0].score for item in ranked), default=0.0)
+    floor = min(settings.relevance_floor, NEAR_BEST * best)
+    strong = [item for item in ranked if weaker or results[item.id or 0].score >= floor]
     start = (query.page - 1) * query.page_size
     shown = strong[start:start + query.page_size]
     # then the keyword-only matches, paged on from where the ranked ones end (a weak one matching the keywords
