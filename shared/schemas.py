@@ -102,6 +102,8 @@ class Explanation(BaseModel):
     zh: str
     en: str
     matched_terms: list[str] = []
+    # an English query's terms that a Chinese candidate holds in translation, "term → 词"
+    translated_terms: list[str] = []
     notes_zh: list[str] = []
     notes_en: list[str] = []
 

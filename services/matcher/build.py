@@ -3,6 +3,7 @@
 import logging
 
 from services.matcher import handover, persist
+from services.matcher.bilingual import cedict
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import E5Embedder, Embedder, e5_available, load_embedder
 from services.matcher.engine import Matcher
@@ -21,6 +22,8 @@ def build_matcher(settings: MatcherSettings) -> Matcher:
     if settings.indexing_models == "own":
         indexing = (load_embedder(settings.embedder), E5Embedder() if with_second else None)
     warm_up()
+    if settings.translate_queries:
+        cedict()  # read once at start (about 3 s), not on the first English query
     matcher = Matcher(settings, embedder, second, indexing=indexing)
     if settings.snapshot_from and persist.read_manifest(settings.data_dir) is None:  # a new replica
         handover.start_from(source=settings.snapshot_from, token=settings.service_token,

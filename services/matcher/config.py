@@ -44,6 +44,9 @@ class MatcherSettings(BaseSettings):
     # clauses after the title that the second model reads of a free text: on bdci2019 (needs pasted as title and
     # description) one ranks within 0.004 nDCG@10 of all twelve at a sixth of the encoding (benchmarks/results/matcher.md §1)
     text_clauses: int = Field(1, ge=0, le=MAX_CLAUSES)
+    # an English query's terms looked up in CC-CEDICT rank Chinese candidates by BM25 as well
+    # (services/matcher/bilingual.py; benchmarks/results/crosslingual.md)
+    translate_queries: bool = True
     # where a new replica's snapshot comes from, instead of encoding the catalog: a peer replica (http://host:port),
     # another matcher's data folder (a shared volume) or a tar file saved from a peer's GET /v1/snapshot
     snapshot_from: str = ""

@@ -11,7 +11,7 @@ from services.matcher.clauses import embed_candidates, embed_clauses, item_claus
 from services.matcher.config import MatcherSettings
 from services.matcher.embedder import Embedder, is_symmetric
 from services.matcher.encoding import embed_items, embed_titles
-from services.matcher.explain import explain, matched_terms
+from services.matcher.explain import explain, matched_terms, matched_translations
 from services.matcher.lanes import QueryFirst
 from services.matcher.passages import PassageFinder
 from services.matcher.queries import QueryPreparer
@@ -59,7 +59,8 @@ class Matcher:
         # a model trained by `duijie train-ranker`, read at start (learned.py); None: the fusion ranks
         self.ranker = learned.load(settings.data_dir)
         self.passages = PassageFinder(self.embedder)  # through the query lane: a person is waiting for them
-        self.queries = QueryPreparer(self.index, self.embedder, self.embedder2, text_clauses=settings.text_clauses)
+        self.queries = QueryPreparer(self.index, self.embedder, self.embedder2, text_clauses=settings.text_clauses,
+                                     translate=settings.translate_queries)
 
     @property
     def model(self) -> str:
@@ -178,14 +179,17 @@ class Matcher:
             kind_index = self.index[request.target]
             ranked = rank(kind_index, query, k=request.k, fusion=self.fusion, allow=allow, restrict_to=restrict_to,
                           ranker=self.ranker)
-            terms = [matched_terms(query.tokens, kind_index.lexical.tokens(r.item.id), kind_index.lexical)
-                     for r in ranked]
+            held = [kind_index.lexical.tokens(r.item.id) for r in ranked]
+            terms = [matched_terms(query.tokens, tokens, kind_index.lexical) for tokens in held]
+            found = [matched_translations(query.translated, tokens)
+                     if query.translated and kind_index.scripts[r.item.id] != query.script else []
+                     for r, tokens in zip(ranked, held, strict=True)]
         # the returned candidates' passages are encoded with the index unlocked (indexing goes on meanwhile)
         best = (self.passages.best([r.item for r in ranked], query.vector, query.tokens)
                 if request.wants_passages and ranked else [None] * len(ranked))
         results = [MatchResult(kind=r.item.kind, id=r.item.id, title=r.item.title, score=r.score,
-                               components=r.components, explanation=explain(r, t, passage), best_passage=passage)
-                   for r, t, passage in zip(ranked, terms, best, strict=True)]
+                               components=r.components, explanation=explain(r, t, passage, f), best_passage=passage)
+                   for r, t, passage, f in zip(ranked, terms, best, found, strict=True)]
         return MatchResponse(results=results, model=self.model)
 
     def themes(self, request: ThemesRequest) -> ThemesResponse:

@@ -1,5 +1,6 @@
 """Readable reasons for a match, in Chinese and English."""
 
+from services.matcher.bilingual import Translation
 from services.matcher.lexical import BM25Index
 from services.matcher.ranking import Ranked
 from services.matcher.text import EVERYDAY, everyday_idf
@@ -39,7 +40,20 @@ def matched_terms(query_tokens: list[str], cand_tokens: list[str], lexical: BM25
     return picked
 
 
-def explain(ranked: Ranked, terms: list[str], passage: BestPassage | None = None) -> Explanation:
+def matched_translations(translated: list[Translation], cand_tokens: list[str]) -> list[str]:
+    """An English query's terms that a Chinese candidate holds in translation, as "term → 词" (at most MAX_TERMS)."""
+    held = set(cand_tokens)
+    out: dict[str, str] = {}
+    for t in translated:
+        if t.english not in out and len(out) < MAX_TERMS:
+            word = t.found_in(held)
+            if word is not None:
+                out[t.english] = f"{t.english} → {word}"
+    return list(out.values())
+
+
+def explain(ranked: Ranked, terms: list[str], passage: BestPassage | None = None,
+            translated: list[str] | None = None) -> Explanation:
     """Sentences saying how similar the candidate is, which terms it shares, which of its passages matches the
     query best (across languages too) and what else fits."""
     kind = ranked.item.kind
@@ -51,6 +65,9 @@ def explain(ranked: Ranked, terms: list[str], passage: BestPassage | None = None
     if terms:
         zh += f"，共同关键词：{'、'.join(terms)}"
         en += f"; shared terms: {', '.join(terms)}"
+    if translated:
+        zh += f"，译词对应：{'、'.join(translated)}"
+        en += f"; terms found in translation: {', '.join(translated)}"
     if passage is not None:
         zh += f"；最相关的一句（相似度{passage.similarity:.2f}）：「{passage.text}」"
         en += f"; best-matching passage (similarity {passage.similarity:.2f}): \u201c{passage.text}\u201d"
@@ -64,4 +81,5 @@ def explain(ranked: Ranked, terms: list[str], passage: BestPassage | None = None
     if notes_zh:
         zh += "；" + "；".join(notes_zh)
         en += "; " + "; ".join(notes_en)
-    return Explanation(zh=zh + "。", en=en + ".", matched_terms=terms, notes_zh=notes_zh, notes_en=notes_en)
+    return Explanation(zh=zh + "。", en=en + ".", matched_terms=terms, translated_terms=translated or [],
+                       notes_zh=notes_zh, notes_en=notes_en)

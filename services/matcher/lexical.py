@@ -4,7 +4,7 @@ import itertools
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -261,6 +261,21 @@ class BM25Index:
     def scorer(self, query_tokens: list[str]) -> "LexicalScores":
         """Score every document once for a query; read top-k and per-id scores from the result."""
         return LexicalScores(self, self._row_scores(query_tokens))
+
+    def group_scorer(self, groups: Sequence[Sequence[Sequence[str]]]) -> "LexicalScores":
+        """BM25 of a structured query: each group (one query term's alternatives, each a token sequence)
+        adds the score of its best alternative in a document (a translated term, services/matcher/bilingual.py)."""
+        scores = np.zeros(self._rows, np.float32)
+        alternatives: dict[tuple[str, ...], np.ndarray] = {}
+        for group, times in Counter(tuple(tuple(alt) for alt in g) for g in groups).items():
+            best: np.ndarray | None = None
+            for alt in group:
+                if alt not in alternatives:
+                    alternatives[alt] = self._row_scores(list(alt))
+                best = alternatives[alt] if best is None else np.maximum(best, alternatives[alt])
+            if best is not None:
+                scores += np.float32(times) * best
+        return LexicalScores(self, scores)
 
     def top(self, query_tokens: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, scores) with a positive score, best first."""

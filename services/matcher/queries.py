@@ -8,6 +8,7 @@ from functools import partial
 
 import numpy as np
 
+from services.matcher.bilingual import Translation, cedict, translations
 from services.matcher.clauses import clauses, embed_clauses, item_clauses, query_vector
 from services.matcher.embedder import Embedder, is_symmetric
 from services.matcher.encoding import embed_query_blends, embed_text, query_blends_from_pooled
@@ -27,8 +28,9 @@ class QueryPreparer:
     """Embeds and tokenises match requests against one index; thread-safe."""
 
     def __init__(self, index: MatchIndex, embedder: Embedder, embedder2: Embedder | None = None, *,
-                 text_clauses: int = 1) -> None:
+                 text_clauses: int = 1, translate: bool = True) -> None:
         self.index = index
+        self.translate = translate  # look an English query's terms up in CC-CEDICT (bilingual.py)
         self.embedder = embedder
         self.embedder2 = embedder2
         self.text_clauses = text_clauses  # clauses after the title that the second model reads of a free text
@@ -64,8 +66,10 @@ class QueryPreparer:
             tokens = terms + tokenize(item.title) * 2
         clauses2 = self._query_clauses(item, stored_clauses)
         vector2 = None if clauses2 is None else query_vector(clauses2, bool(item.title.strip()))
+        script = script_of(item.title or item.text)
         return Query(vector=vectors[0], vector2=vector2, tokens=tokens, item=item, clauses2=clauses2,
-                     script=script_of(item.title or item.text), cross_vector=vectors[-1])
+                     script=script, cross_vector=vectors[-1],
+                     translated=self._translated(script, item.title, f"{item.text} {' '.join(item.keywords)}"))
 
     def _text_query(self, text: str, *, weights: tuple[float, ...]) -> Query:
         """A free text ranks as a need would: its first line as the title when more follows; the second
@@ -76,14 +80,22 @@ class QueryPreparer:
             partial(embed_query_blends, item, self.embedder, weights) if title
             else lambda: [embed_text(body, self.embedder)] * len(weights))
         tokens = item_tokens(item, query=True) if title else tokenize(body)
+        script = script_of(text)
+        translated = self._translated(script, title, body)
         if self.embedder2 is None:
             vectors = encode_first()
-            return Query(vector=vectors[0], tokens=tokens, script=script_of(text), cross_vector=vectors[-1], title=title)
+            return Query(vector=vectors[0], tokens=tokens, script=script, cross_vector=vectors[-1], title=title,
+                         translated=translated)
         first = self._beside.submit(encode_first)  # the two models encode on a core each
         clauses2 = self._encode_clauses(clauses(title, body)[: 1 + self.text_clauses])
         vectors = first.result()
         return Query(vector=vectors[0], vector2=query_vector(clauses2, bool(title)), tokens=tokens,
-                     clauses2=clauses2, script=script_of(text), cross_vector=vectors[-1], title=title)
+                     clauses2=clauses2, script=script, cross_vector=vectors[-1], title=title, translated=translated)
+
+    def _translated(self, script: str, title: str, body: str) -> list[Translation]:
+        """An English query's terms as Chinese words for BM25 over Chinese candidates (none for a Chinese one)."""
+        dictionary = cedict() if self.translate and script == "en" else None
+        return [] if dictionary is None else translations(dictionary, title, body)
 
     def _query_clauses(self, item: CatalogItem, stored: np.ndarray | None) -> np.ndarray | None:
         """Second-model clause vectors of a query item: kept in the index, recently asked, or encoded now."""

