@@ -269,7 +269,8 @@ class BM25Index:
         alternatives: dict[tuple[str, ...], np.ndarray] = {}
         for group, times in Counter(tuple(tuple(alt) for alt in g) for g in groups).items():
             best: np.ndarray | None = None
-            for alt in group:
+            # most of a term's words are in no document here: they cost no pass over the rows
+            for alt in (a for a in group if any(t in self._vocab for t in a)):
                 if alt not in alternatives:
                     alternatives[alt] = self._row_scores(list(alt))
                 best = alternatives[alt] if best is None else np.maximum(best, alternatives[alt])
