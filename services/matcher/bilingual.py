@@ -85,7 +85,6 @@ class Dictionary:
             i += span
         return out
 
-
     def _longest(self, words: list[str], stems: list[str], i: int) -> tuple[int, tuple[str, ...]]:
         """The longest phrase starting at word `i` with a translation, beginning and ending with a word of its
         own (not a function word): (its length, translations), or (1, ())."""
@@ -140,6 +139,7 @@ def parse(lines: list[str], *, frequency: Callable[[str], float] = lambda _: 0.0
             best = ranked[key].get(chinese)
             if best is None or rank < best:
                 ranked[key][chinese] = rank
+
     def order(found: dict[str, float]) -> tuple[str, ...]:
         return tuple(sorted(found, key=lambda c: (found[c] - FREQUENCY_WEIGHT * math.log10(1.0 + frequency(c)),
                                                   -len(c), c))[:limit])
@@ -178,14 +178,21 @@ class Translation:
         return None
 
 
+@lru_cache(maxsize=20_000)  # a term's words are segmented once, not on every query that uses it
+def _indexed(chinese: tuple[str, ...]) -> tuple[tuple[str, ...], Group]:
+    """A term's Chinese words that have tokens, and those tokens, as a listing holding them is indexed."""
+    pairs = [(word, tuple(dict.fromkeys(tokenize(word)))) for word in chinese]
+    kept = [(word, alt) for word, alt in pairs if alt]
+    return tuple(w for w, _ in kept), tuple(a for _, a in kept)
+
+
 def translations(dictionary: Dictionary, title: str, body: str) -> list[Translation]:
     """A query's translated terms, one per English term occurrence, a title's `TITLE_REPEATS` times; a
     listing scores each by its best Chinese word (lexical.BM25Index.group_scorer)."""
     out: list[Translation] = []
     for text, repeats in ((title, TITLE_REPEATS), (body, 1)):
         for english, chinese in dictionary.translate(text):
-            pairs = [(word, tuple(dict.fromkeys(tokenize(word)))) for word in chinese]
-            pairs = [(word, alt) for word, alt in pairs if alt]
-            if pairs:
-                out.extend([Translation(english, tuple(w for w, _ in pairs), tuple(a for _, a in pairs))] * repeats)
+            words, group = _indexed(chinese)
+            if group:
+                out.extend([Translation(english, words, group)] * repeats)
     return out

